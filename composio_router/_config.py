@@ -1,0 +1,124 @@
+"""Client options: explicit argument > environment variable > default, resolved once.
+
+The resolved options are frozen, so a client's behaviour cannot drift after
+construction, and the API key is masked in every repr.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from attrs import field, frozen
+
+from ._version import __version__
+from .errors import ConfigurationError
+
+__all__ = ["DEFAULT_BASE_URL", "ClientOptions", "resolve_options"]
+
+DEFAULT_BASE_URL = "https://backend.composio.dev"
+DEFAULT_TIMEOUT = 60.0  # spec §1.9: total/read timeout
+DEFAULT_CONNECT_TIMEOUT = 5.0  # spec §1.9
+DEFAULT_MAX_RETRIES = 2  # spec §1.8: at most 3 attempts
+DEFAULT_MAX_CONNECTIONS = 100  # spec §1.9
+USER_AGENT = f"composio-router/Python {__version__}"
+
+
+def _mask(_value: str) -> str:
+    return "'***'"
+
+
+@frozen
+class ClientOptions:
+    """Everything a client was configured with. ``api_key`` never shows in a repr."""
+
+    api_key: str = field(repr=_mask)
+    base_url: str
+    timeout: float | None = DEFAULT_TIMEOUT
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    default_headers: Mapping[str, str] = field(factory=dict)
+
+    @property
+    def origin(self) -> str:
+        """``scheme://host[:port]`` of the API, used to decide where the key may be sent."""
+        return url_origin(self.base_url)
+
+
+def url_origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{(parts.netloc or '').lower()}"
+
+
+def _env(name: str) -> str | None:
+    # Blank or whitespace-only values count as unset, as in the official SDK (spec §1.2).
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return None
+    return value.strip()
+
+
+def _parse_custom_headers(raw: str | None) -> dict[str, str]:
+    """``COMPOSIO_CUSTOM_HEADERS``: ``Name: value`` lines, split at the first colon (spec §1.2)."""
+    headers: dict[str, str] = {}
+    for line in (raw or "").splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            headers[name.strip()] = value.strip()
+    return headers
+
+
+def _validate_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"base_url must be an absolute http:// or https:// URL, got {base_url!r}"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(f"base_url must not carry a query or fragment, got {base_url!r}")
+    # A path prefix is kept (spec §1.1); only the trailing slash is normalised away
+    # because every request path starts with one.
+    return base_url.rstrip("/")
+
+
+def resolve_options(
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    timeout: float | None,
+    connect_timeout: float,
+    max_retries: int,
+    max_connections: int,
+    default_headers: Mapping[str, str] | None,
+) -> ClientOptions:
+    """Apply the precedence rules and validate; raises :class:`ConfigurationError`."""
+    key = api_key if api_key is not None and api_key.strip() else _env("COMPOSIO_API_KEY")
+    if not key:
+        raise ConfigurationError(
+            "no API key: pass api_key=... or set the COMPOSIO_API_KEY environment variable "
+            "(for offline use, start the emulator: python -m composio_router emulator)"
+        )
+    if any(ch in key for ch in "\r\n"):
+        raise ConfigurationError("the API key contains a line break")
+    url = _validate_base_url(base_url or _env("COMPOSIO_BASE_URL") or DEFAULT_BASE_URL)
+    if timeout is not None and timeout <= 0:
+        raise ConfigurationError(f"timeout must be positive or None, got {timeout!r}")
+    if connect_timeout <= 0:
+        raise ConfigurationError(f"connect_timeout must be positive, got {connect_timeout!r}")
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+    if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
+        raise ConfigurationError(f"max_connections must be an integer >= 1, got {max_connections!r}")
+    headers = _parse_custom_headers(_env("COMPOSIO_CUSTOM_HEADERS"))
+    headers.update(default_headers or {})  # explicit headers win over the environment
+    return ClientOptions(
+        api_key=key.strip(),
+        base_url=url,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        max_retries=max_retries,
+        max_connections=max_connections,
+        default_headers=headers,
+    )

@@ -1,0 +1,341 @@
+"""The event loop the sync facade (:mod:`._sync`) runs the async core on.
+
+One :class:`PortalManager` per sync client: an anyio ``BlockingPortal`` on an asyncio
+loop in a background thread, started on the first call and stopped by ``close()``.
+The client's sessions and connection requests share it, so blocking callers get the
+async core unchanged: one connection pool, batches that still fan out on the loop.
+
+Why the pieces are shaped as they are:
+
+* The thread is started here rather than by ``anyio.from_thread.start_blocking_portal``:
+  that context manager's generator would try to stop its portal when garbage-collected
+  in a forked child, where the loop thread no longer exists, and hang.
+* The thread is a daemon. A client a script forgets to close must not keep the
+  interpreter alive at exit (non-daemon threads are joined *before* ``atexit`` runs);
+  the ``weakref.finalize`` below closes it at exit instead, or when it is collected.
+* Async iterators that hold a task group across ``yield`` (``iter_multi_execute``)
+  must be advanced by one task: :meth:`PortalManager.iterate` runs a pump task and
+  asks it for one item at a time, so nothing is fetched that the caller did not ask for.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import itertools
+import os
+import threading
+import warnings
+import weakref
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator
+from typing import Any, Generic, ParamSpec, TypeVar
+
+import anyio
+from anyio.from_thread import BlockingPortal
+
+from .errors import ClientClosedError, ComposioError
+
+__all__ = ["PortalDeadlockError", "PortalManager", "SyncTwin"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+A = TypeVar("A")
+W = TypeVar("W", bound="SyncTwin[Any]")
+
+_thread_numbers = itertools.count(1)
+_managers: weakref.WeakSet[PortalManager] = weakref.WeakSet()
+
+
+class PortalDeadlockError(ComposioError, RuntimeError):
+    """A sync client was called from its own event-loop thread, where it would deadlock.
+
+    This happens when an ``async def`` custom tool (or other code running on the
+    facade's loop) calls the blocking ``Composio`` / ``Session``: the call would wait
+    for the loop it is blocking. Inside async code use the async API (the tool's
+    ``SessionContext``, or an ``AsyncComposio``); a plain ``def`` custom tool runs in a
+    worker thread and may call the sync client.
+    """
+
+
+class PortalManager:
+    """Runs coroutines for one sync client on a lazily started background event loop."""
+
+    def __init__(
+        self,
+        aclose: Callable[[], Awaitable[None]],
+        *,
+        on_fork: Callable[[], None] | None = None,
+        name: str = "composio-router-portal",
+    ) -> None:
+        self._aclose = aclose
+        self._on_fork = on_fork
+        self._name = name
+        self._lock = threading.Lock()
+        self._portal: BlockingPortal | None = None
+        self._thread: threading.Thread | None = None
+        self._loop_thread_id: int | None = None
+        self._closed = False
+        self._close_finished = threading.Event()
+        self._forked = False
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        _managers.add(self)
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The loop's thread while it runs (``None`` before the first call and after close)."""
+        return self._thread
+
+    def watch(self, owner: object) -> None:
+        """Close (with a ``ResourceWarning``) when ``owner`` is collected unclosed, or at exit."""
+        self._finalizer = weakref.finalize(owner, self._collect_leaked, type(owner).__name__)
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def call(self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(*args, **kwargs)`` on the loop and block until it returns or raises."""
+        portal = self._running_portal()
+        try:
+            future = portal.start_task_soon(functools.partial(fn, *args, **kwargs))
+        except RuntimeError:
+            if self._closed:  # close() stopped the portal between the check and the call
+                raise ClientClosedError("this client is closed; create a new one") from None
+            raise
+        return self._wait(future)
+
+    def iterate(self, fn: Callable[P, AsyncIterable[T]], /, *args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
+        """Iterate ``fn(*args, **kwargs)``, an async iterable, from this thread.
+
+        One pump task owns the async iterator for its whole life and advances it only
+        when asked: each ``next()`` sends one demand and receives one item through
+        unbuffered streams. Closing this generator early cancels the pump (and with it
+        whatever the async iterator still runs) and waits for its cleanup.
+        """
+        portal = self._running_portal()
+        demand_send, demand_receive = anyio.create_memory_object_stream[None](0)
+        item_send, item_receive = anyio.create_memory_object_stream[T](0)
+        pump_done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        async def pump() -> None:
+            try:
+                async with item_send, demand_receive:
+                    iterator = aiter(fn(*args, **kwargs))
+                    try:
+                        async for _ in demand_receive:
+                            try:
+                                item = await anext(iterator)
+                            except StopAsyncIteration:
+                                return
+                            await item_send.send(item)
+                    finally:
+                        aclose = getattr(iterator, "aclose", None)
+                        if aclose is not None:
+                            await aclose()
+            finally:
+                pump_done.set_result(None)
+
+        async def next_item() -> tuple[T] | None:
+            try:
+                await demand_send.send(None)
+                return (await item_receive.receive(),)
+            except (anyio.EndOfStream, anyio.BrokenResourceError):
+                return None
+
+        pump_future = portal.start_task_soon(pump)
+        finished = False
+        try:
+            while True:
+                if self._portal is not portal and not self._closed:
+                    raise ComposioError("an iterator started before os.fork() cannot be continued in the child")
+                got = self.call(next_item)
+                if got is None:
+                    finished = True
+                    self._wait(pump_future)  # the async side's exception, with its own class
+                    return
+                yield got[0]
+        finally:
+            if not finished:
+                pump_future.cancel()
+                # Wait for the pump's cleanup (a batch's task group cancelling its items), unless
+                # this runs on the loop itself (a collected generator) or the loop is gone.
+                if threading.get_ident() != self._loop_thread_id:
+                    while self._portal is portal and not pump_done.done():
+                        concurrent.futures.wait([pump_done], timeout=0.1)
+            demand_send.close()
+            item_receive.close()
+
+    def _wait(self, future: concurrent.futures.Future[T]) -> T:
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            if self._closed:
+                raise ClientClosedError("this client was closed while the call was running") from None
+            raise
+        except BaseException:
+            future.cancel()  # KeyboardInterrupt in the caller: cancel the coroutine too
+            raise
+
+    def _running_portal(self) -> BlockingPortal:
+        if self._loop_thread_id == threading.get_ident():
+            raise PortalDeadlockError(
+                "a sync Composio/Session method was called from the event-loop thread it runs on "
+                "(for example inside an `async def` custom tool); it would deadlock. Use the async "
+                "API there (the tool's SessionContext, or AsyncComposio), or make the tool a plain `def`."
+            )
+        if self._closed:
+            raise ClientClosedError("this client is closed; create a new one")
+        portal = self._portal
+        if portal is not None:
+            return portal
+        with self._lock:
+            if self._closed:
+                raise ClientClosedError("this client is closed; create a new one")
+            return self._start_locked()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def _start_locked(self) -> BlockingPortal:
+        if self._portal is not None:
+            return self._portal
+        if self._forked:
+            self._forked = False
+            if self._on_fork is not None:
+                self._on_fork()
+        ready: concurrent.futures.Future[BlockingPortal] = concurrent.futures.Future()
+
+        async def serve() -> None:
+            async with BlockingPortal() as portal:
+                ready.set_result(portal)
+                await portal.sleep_until_stopped()
+
+        def run() -> None:
+            try:
+                anyio.run(serve, backend="asyncio")
+            except BaseException as exc:
+                if not ready.done():
+                    ready.set_exception(exc)
+                else:
+                    raise
+
+        thread = threading.Thread(target=run, name=f"{self._name}-{next(_thread_numbers)}", daemon=True)
+        thread.start()
+        portal = ready.result()
+        self._thread, self._loop_thread_id, self._portal = thread, thread.ident, portal
+        return portal
+
+    def close(self) -> None:
+        """Close the async client on the loop, then stop the loop and join its thread. Idempotent."""
+        if self._loop_thread_id == threading.get_ident():
+            raise PortalDeadlockError("a sync client cannot be closed from its own event-loop thread")
+        with self._lock:
+            already_closing = self._closed
+            self._closed = True  # from here on every call raises ClientClosedError
+            if self._finalizer is not None:
+                self._finalizer.detach()
+            if not already_closing:
+                portal = self._start_locked()  # a never-used client still closes its async twin
+        if already_closing:
+            self._close_finished.wait()  # a concurrent close() returns when the thread is gone
+            return
+        try:
+            portal.call(self._aclose)
+        finally:
+            self._stop(portal)
+            self._close_finished.set()
+
+    def _stop(self, portal: BlockingPortal) -> None:
+        try:
+            portal.call(portal.stop, True)  # cancel what is still running (abandoned iterators)
+        except RuntimeError:
+            pass  # already stopped
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        self._portal = None
+        self._thread = None
+        self._loop_thread_id = None
+
+    def _collect_leaked(self, owner_name: str) -> None:
+        if self._closed:
+            return
+        try:
+            warnings.warn(
+                f"unclosed {owner_name} (sync client): call close() or use `with {owner_name}(...)`",
+                ResourceWarning,
+                stacklevel=2,
+            )
+        finally:
+            if self._portal is None:
+                self._closed = True  # never started: nothing runs, nothing to stop
+                self._close_finished.set()
+            elif threading.get_ident() == self._loop_thread_id:
+                # Collected on the loop's own thread: it cannot block on itself.
+                threading.Thread(target=self._close_quietly, name=f"{self._name}-closer").start()
+            else:
+                self._close_quietly()
+
+    def _close_quietly(self) -> None:
+        try:
+            self.close()
+        except Exception:  # a finalizer has nobody to report to
+            pass
+
+    def _after_fork_in_child(self) -> None:
+        # The loop thread does not exist in the child; its portal must never be called
+        # (it would wait forever). Start afresh on the next call and let the async
+        # client forget the parent's pool (its sockets belong to the parent).
+        self._lock = threading.Lock()
+        self._close_finished = threading.Event()
+        if self._closed:
+            self._close_finished.set()
+        if self._portal is not None:
+            self._forked = True
+        self._portal = None
+        self._thread = None
+        self._loop_thread_id = None
+
+
+def _reset_all_after_fork() -> None:
+    for manager in list(_managers):
+        manager._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_all_after_fork)
+
+
+class SyncTwin(Generic[A]):
+    """Base of the generated sync classes: the async object, the portal, the client kept alive.
+
+    Objects a client hands out (sessions, connection requests) keep a reference to the
+    sync client, so it is not collected (and closed) while they are still in use.
+    """
+
+    def __init__(self, async_obj: A, portal: PortalManager, root: SyncTwin[Any] | None = None) -> None:
+        self._async = async_obj
+        self._portal = portal
+        self._root = root
+        self._twins: dict[str, SyncTwin[Any]] = {}
+
+    def _wrap(self, cls: type[W], value: Any) -> W:
+        return cls(value, self._portal, self._root if self._root is not None else self)
+
+    def _attribute_twin(self, name: str, cls: type[W], value: Any) -> W:
+        twin = self._twins.get(name)
+        if isinstance(twin, cls) and twin._async is value:
+            return twin
+        fresh = self._wrap(cls, value)
+        self._twins[name] = fresh
+        return fresh
+
+    def _twin_repr(self) -> str:
+        text = repr(self._async)
+        prefix = type(self._async).__name__
+        if text.startswith(prefix):
+            return type(self).__name__ + text[len(prefix) :]
+        return text

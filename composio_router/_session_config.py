@@ -1,0 +1,202 @@
+"""Turns the keyword arguments of ``create`` / ``update`` into the wire body (spec §3.2, §4.3).
+
+Shorthands follow the official SDK where it is convenient (``toolkits=["gmail"]`` means
+``{"enable": ["gmail"]}``), while everything the spec's strict request types would
+reject is refused here with :class:`InvalidInputError`, before a request is sent:
+in particular ``None`` ("remove the override") is accepted on update only for the
+fields the server's PATCH types declare nullable (spec §4.3, §14 #8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+from .errors import InvalidInputError
+from .models._converter import converter
+from .models._unset import UNSET, Unset
+from .models.config import (
+    MCP_TAGS,
+    Experimental,
+    InstantConfig,
+    ManageConnections,
+    MultiAccount,
+    Preload,
+    TagFilter,
+    ToolFilter,
+    ToolkitFilter,
+    Workbench,
+)
+
+__all__ = ["NULLABLE_ON_UPDATE", "build_config_body"]
+
+# Root PATCH fields whose S3 TypedDict is Optional: the only places an SDK may send null.
+NULLABLE_ON_UPDATE = frozenset(
+    {"connected_accounts", "manage_connections", "workbench", "multi_account", "proxy_execute", "experimental"}
+)
+
+
+def _strings(value: object, what: str) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise InvalidInputError(f"{what} must be a list of strings, got {value!r}")
+    items = list(value)
+    if not all(isinstance(v, str) and v for v in items):
+        raise InvalidInputError(f"{what} must contain non-empty strings, got {items!r}")
+    return items
+
+
+def _mapping(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(f"{what} must be a mapping, got {type(value).__name__}")
+    for key in value:
+        if not isinstance(key, str) or not key:
+            raise InvalidInputError(f"{what} keys must be non-empty strings, got {key!r}")
+    return value
+
+
+def _bool(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInputError(f"{what} must be True or False, got {value!r}")
+    return value
+
+
+def _toolkits(value: object) -> Any:
+    if isinstance(value, ToolkitFilter):
+        return converter.unstructure(value)
+    return {"enable": _strings(value, "toolkits")}
+
+
+def _tags(value: object, what: str) -> Any:
+    if isinstance(value, TagFilter):
+        return converter.unstructure(value)
+    tags = _strings(value, what)
+    unknown = sorted(set(tags) - MCP_TAGS)
+    if unknown:
+        raise InvalidInputError(f"{what}: unknown tag(s) {unknown}; valid tags: {sorted(MCP_TAGS)}")
+    return tags
+
+
+def _tools(value: object) -> Any:
+    wire: dict[str, Any] = {}
+    for toolkit, tool_filter in _mapping(value, "tools").items():
+        if isinstance(tool_filter, ToolFilter):
+            wire[toolkit] = converter.unstructure(tool_filter)
+        else:
+            wire[toolkit] = {"enable": _strings(tool_filter, f"tools[{toolkit!r}]")}
+    return wire
+
+
+def _auth_configs(value: object) -> Any:
+    configs = dict(_mapping(value, "auth_configs"))
+    for toolkit, config_id in configs.items():
+        if not isinstance(config_id, str) or not config_id:
+            raise InvalidInputError(f"auth_configs[{toolkit!r}] must be an auth config id, got {config_id!r}")
+    return configs
+
+
+def _connected_accounts(value: object) -> Any:
+    # A bare id is accepted and wrapped, as the official SDK does (spec §3.2).
+    return {
+        toolkit: [ids] if isinstance(ids, str) else _strings(ids, f"connected_accounts[{toolkit!r}]")
+        for toolkit, ids in _mapping(value, "connected_accounts").items()
+    }
+
+
+def _block(value: object, cls: type, what: str, shorthand_key: str = "enable") -> Any:
+    if isinstance(value, cls):
+        return converter.unstructure(value)
+    if isinstance(value, bool):
+        return {shorthand_key: value}
+    raise InvalidInputError(f"{what} takes True/False or a {cls.__name__}, got {value!r}")
+
+
+def _preload(value: object) -> Any:
+    if isinstance(value, Preload):
+        return converter.unstructure(value)
+    if value == "all":
+        return {"tools": "all"}
+    return {"tools": _strings(value, "preload")}
+
+
+def _instant(value: object) -> Any:
+    if value is False:
+        return False
+    if isinstance(value, InstantConfig):
+        return converter.unstructure(value)
+    raise InvalidInputError("instant takes False (disable) or an InstantConfig; True is not valid")
+
+
+def _experimental(value: object, for_update: bool) -> Any:
+    if not isinstance(value, Experimental):
+        raise InvalidInputError(f"experimental takes an Experimental, got {type(value).__name__}")
+    return value.to_wire(for_update=for_update)
+
+
+def build_config_body(
+    *,
+    for_update: bool,
+    toolkits: Sequence[str] | ToolkitFilter | None | Unset = UNSET,
+    tools: Mapping[str, Sequence[str] | ToolFilter] | None | Unset = UNSET,
+    tags: Sequence[str] | TagFilter | None | Unset = UNSET,
+    auth_configs: Mapping[str, str] | None | Unset = UNSET,
+    connected_accounts: Mapping[str, str | Sequence[str]] | None | Unset = UNSET,
+    manage_connections: bool | ManageConnections | None | Unset = UNSET,
+    workbench: bool | Workbench | None | Unset = UNSET,
+    multi_account: bool | MultiAccount | None | Unset = UNSET,
+    preload: Sequence[str] | Literal["all"] | Preload | None | Unset = UNSET,
+    search: bool | None | Unset = UNSET,
+    multi_execute: bool | None | Unset = UNSET,
+    instant: Literal[False] | InstantConfig | None | Unset = UNSET,
+    proxy_execute: bool | None | Unset = UNSET,
+    experimental: Experimental | None | Unset = UNSET,
+) -> dict[str, Any]:
+    """The JSON body for create (``for_update=False``) or PATCH (``for_update=True``)."""
+    given: dict[str, object] = {
+        "toolkits": toolkits,
+        "tools": tools,
+        "tags": tags,
+        "auth_configs": auth_configs,
+        "connected_accounts": connected_accounts,
+        "manage_connections": manage_connections,
+        "workbench": workbench,
+        "multi_account": multi_account,
+        "preload": preload,
+        "search": search,
+        "execute": multi_execute,
+        "instant": instant,
+        "proxy_execute": proxy_execute,
+        "experimental": experimental,
+    }
+    shapers: dict[str, Callable[[Any], Any]] = {
+        "toolkits": _toolkits,
+        "tools": _tools,
+        "tags": lambda v: _tags(v, "tags"),
+        "auth_configs": _auth_configs,
+        "connected_accounts": _connected_accounts,
+        "manage_connections": lambda v: _block(v, ManageConnections, "manage_connections"),
+        "workbench": lambda v: _block(v, Workbench, "workbench"),
+        "multi_account": lambda v: _block(v, MultiAccount, "multi_account"),
+        "preload": _preload,
+        "search": lambda v: {"enable": _bool(v, "search")},
+        "execute": lambda v: {"enable_multi_execute": _bool(v, "multi_execute")},
+        "instant": _instant,
+        "proxy_execute": lambda v: {"enable": _bool(v, "proxy_execute")},
+        "experimental": lambda v: _experimental(v, for_update),
+    }
+    body: dict[str, Any] = {}
+    for key, value in given.items():
+        if value is UNSET:
+            continue
+        if value is None:
+            name = "multi_execute" if key == "execute" else key
+            if not for_update:
+                raise InvalidInputError(f"{name}=None is not valid on create; omit it for the default")
+            if key not in NULLABLE_ON_UPDATE:
+                raise InvalidInputError(
+                    f"{name}=None (remove the override) is not accepted by the API for {name}; "
+                    f"set an explicit value instead"
+                )
+            body[key] = None
+            continue
+        body[key] = shapers[key](value)
+    return body

@@ -1,0 +1,375 @@
+"""The one module that talks to aiohttp.
+
+One pooled ``aiohttp.ClientSession`` per client (created lazily inside the running
+loop, or the caller's own), orjson bytes in and out, status -> exception mapping,
+the retry policy of :mod:`._retry`, and a deadline that bounds the whole call,
+retries and backoff included. Nothing above this module knows about aiohttp;
+nothing here knows about sessions or models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import anyio
+import orjson
+from yarl import URL
+
+from ._config import USER_AGENT, ClientOptions, url_origin
+from ._retry import Idempotency, backoff_delay, retry_after_seconds, should_retry_status
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    ClientClosedError,
+    ComposioError,
+    InvalidInputError,
+    status_error_class,
+)
+from .models._unset import UNSET, Unset
+
+__all__ = ["QueryValue", "Transport", "encode_query", "path_segment"]
+
+logger = logging.getLogger("composio_router.transport")
+
+QueryValue = str | int | bool | Sequence[str] | None
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_MAX_REDIRECTS = 5
+_CREDENTIAL_HEADERS = ("x-api-key", "x-user-api-key", "x-org-api-key")
+_ERROR_TEXT_LIMIT = 300
+
+
+def path_segment(value: str, *, what: str) -> str:
+    """Percent-encode one path segment; refuse empty, ``.`` and ``..`` (spec §1.5)."""
+    if not isinstance(value, str) or not value or value in (".", ".."):
+        raise InvalidInputError(f"{what} must be a non-empty string other than '.' and '..', got {value!r}")
+    return quote(value, safe="")
+
+
+def encode_query(params: Mapping[str, QueryValue]) -> list[tuple[str, str]]:
+    """Spec §1.5: arrays comma-joined in one key, exact ``true``/``false``, unset omitted."""
+    encoded: list[tuple[str, str]] = []
+    for name, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            encoded.append((name, "true" if value else "false"))
+        elif isinstance(value, int):
+            encoded.append((name, str(value)))
+        elif isinstance(value, str):
+            encoded.append((name, value))
+        else:
+            encoded.append((name, ",".join(value)))
+    return encoded
+
+
+class _Redactor:
+    """Scrubs the client's secrets from any text before it reaches an exception or a log."""
+
+    # Real keys are long; replacing a two-letter test key would mangle every message
+    # that happens to contain those letters ("Invalid API ***ey").
+    _MIN_SECRET_LENGTH = 8
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        self._secrets = [s for s in secrets if len(s) >= self._MIN_SECRET_LENGTH]
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+
+class Transport:
+    """Sends requests to the Tool Router API. Owned by exactly one client."""
+
+    def __init__(self, options: ClientOptions, http_session: aiohttp.ClientSession | None = None) -> None:
+        self.options = options
+        self._http = http_session
+        self._owns_http = http_session is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._redact = _Redactor([options.api_key])
+        self._origin = options.origin
+        self._base_url = options.base_url
+        # Built once: every request copies this dict and adds its own request id.
+        self._headers: dict[str, str] = {
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            **options.default_headers,
+            "x-api-key": options.api_key,
+        }
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def max_connections(self) -> int:
+        """The pool size: fan-out never runs more requests than this at once."""
+        if self._http is not None and not self._owns_http:
+            limit = self._http.connector.limit if self._http.connector is not None else 0
+            return limit or self.options.max_connections
+        return self.options.max_connections
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise ClientClosedError("this client is closed; create a new one")
+        loop = asyncio.get_running_loop()
+        if self._http is None:
+            connector = aiohttp.TCPConnector(
+                limit=self.options.max_connections,
+                limit_per_host=0,
+                keepalive_timeout=30,
+            )
+            # No aiohttp-level total timeout: the call's deadline (anyio) bounds it,
+            # retries included. Only the connect phase gets its own limit (spec §1.9).
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.options.connect_timeout)
+            self._http = aiohttp.ClientSession(connector=connector, timeout=timeout, raise_for_status=False)
+            self._loop = loop
+        elif self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise ComposioError(
+                "this client's connection pool belongs to another event loop; create one client "
+                "per event loop (or use the sync facade, which owns its loop)"
+            )
+        return self._http
+
+    def reset_after_fork(self) -> None:
+        """In a forked child: forget the parent's pool without closing it.
+
+        Its sockets and event loop belong to the parent process; closing them here
+        would close the parent's connections. The next request builds a fresh pool.
+        """
+        if self._owns_http:
+            self._http = None
+        self._loop = None
+
+    async def aclose(self) -> None:
+        """Close the pool (only if this transport created it). Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        http, self._http = self._http, None
+        if http is not None and self._owns_http and not http.closed:
+            await http.close()
+
+    def url(self, path: str) -> str:
+        return self._base_url + path
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: Sequence[tuple[str, str]] | None = None,
+        idempotency: Idempotency,
+        timeout: float | None | Unset = UNSET,
+        max_retries: int | None = None,
+    ) -> Any:
+        """Send one logical call and return the parsed JSON body of its 2xx response.
+
+        ``body`` is any orjson-serialisable value (``None`` = no body). The deadline
+        (``timeout``; UNSET = the client's default, ``None`` = no deadline) covers
+        every attempt and every backoff sleep.
+        """
+        payload: bytes | None = None
+        if body is not None:
+            try:
+                payload = orjson.dumps(body)
+            except TypeError as exc:
+                # Raised before anything is sent: the caller's arguments are not JSON.
+                raise InvalidInputError(f"request body is not JSON-serialisable: {exc}") from None
+        session = self._session()
+        deadline = self.options.timeout if timeout is UNSET else timeout
+        retries = self.options.max_retries if max_retries is None else max_retries
+        try:
+            with anyio.fail_after(deadline):
+                return await self._send_with_retries(session, method, path, payload, query, idempotency, retries)
+        except TimeoutError:
+            raise APITimeoutError(
+                f"{method} {path} did not complete within {deadline} s", method=method, path=path
+            ) from None
+
+    async def _send_with_retries(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        path: str,
+        payload: bytes | None,
+        query: Sequence[tuple[str, str]] | None,
+        idempotency: Idempotency,
+        max_retries: int,
+    ) -> Any:
+        headers = dict(self._headers)
+        # One id per logical call, reused across retries, so server logs can join them.
+        headers["x-request-id"] = os.urandom(16).hex()
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        url = URL(self._base_url + path, encoded=True)
+        attempt = 0
+        while True:
+            try:
+                status, resp_headers, raw = await self._send_following_redirects(
+                    session, method, url, headers, payload, query
+                )
+            except _NotSent as exc:
+                # The connection never opened: nothing ran, so any call may be retried.
+                if attempt < max_retries:
+                    await anyio.sleep(backoff_delay(attempt))
+                    attempt += 1
+                    continue
+                raise self._connection_error(exc.__cause__, method, path) from None
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                if idempotency is Idempotency.SAFE and attempt < max_retries:
+                    await anyio.sleep(backoff_delay(attempt))
+                    attempt += 1
+                    continue
+                raise self._connection_error(exc, method, path) from None
+
+            if 200 <= status < 300:
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt + 1)
+                return self._parse_success(status, raw, resp_headers, method, path)
+
+            error = self._status_error(status, raw, resp_headers, method, path)
+            if attempt < max_retries and should_retry_status(status, resp_headers, idempotency):
+                delay = error.retry_after if error.retry_after is not None else backoff_delay(attempt)
+                logger.debug("%s %s -> %d, retrying in %.3f s", method, path, status, delay)
+                await anyio.sleep(delay)
+                attempt += 1
+                continue
+            logger.debug("%s %s -> %d (giving up after %d attempts)", method, path, status, attempt + 1)
+            raise error
+
+    async def _send_following_redirects(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        headers: dict[str, str],
+        payload: bytes | None,
+        query: Sequence[tuple[str, str]] | None,
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        # Redirects are followed here rather than by aiohttp, because aiohttp would carry
+        # our x-api-key header across origins; the spec (§1.3) drops it on an origin change.
+        for _ in range(_MAX_REDIRECTS + 1):
+            try:
+                response_cm = session.request(
+                    method, url, data=payload, headers=headers, params=query, allow_redirects=False
+                )
+                async with response_cm as resp:
+                    raw = await resp.read()
+                    status = resp.status
+                    resp_headers = resp.headers
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+                raise _NotSent from exc
+            location = resp_headers.get("Location")
+            if status not in _REDIRECT_STATUSES or not location:
+                return status, resp_headers, raw
+            url = url.join(URL(location))
+            query = None  # the Location carries its own query
+            if status == 303 or (status in (301, 302) and method == "POST"):
+                method, payload = "GET", None
+                headers.pop("Content-Type", None)
+            if url_origin(str(url)) != self._origin:
+                for name in _CREDENTIAL_HEADERS:
+                    headers.pop(name, None)
+        raise APIConnectionError(f"more than {_MAX_REDIRECTS} redirects", method=method, path=url.path)
+
+    def _parse_success(
+        self, status: int, raw: bytes, headers: Mapping[str, str], method: str, path: str
+    ) -> Any:
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise APIResponseValidationError(
+                f"{method} {path} -> {status}: the body is not valid JSON "
+                f"({self._snippet(raw)!r})",
+                status_code=status,
+                body=self._snippet(raw),
+                method=method,
+                path=path,
+                request_id=headers.get("x-request-id"),
+            ) from None
+        if not isinstance(data, dict):
+            raise APIResponseValidationError(
+                f"{method} {path} -> {status}: expected a JSON object, got {type(data).__name__}",
+                status_code=status,
+                body=data,
+                method=method,
+                path=path,
+                request_id=headers.get("x-request-id"),
+            )
+        return data
+
+    def _snippet(self, raw: bytes) -> str:
+        return self._redact(raw[:_ERROR_TEXT_LIMIT].decode("utf-8", "replace"))
+
+    def _status_error(
+        self, status: int, raw: bytes, headers: Mapping[str, str], method: str, path: str
+    ) -> APIStatusError:
+        body: Any
+        try:
+            body = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
+            body = self._snippet(raw)  # e.g. a proxy's HTML 502 page
+        envelope = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(envelope, dict):
+            envelope = {}
+        message = envelope.get("message")
+        if not isinstance(message, str) or not message:
+            message = body if isinstance(body, str) and body else f"HTTP {status}"
+        message = self._redact(message)
+        request_id = headers.get("x-request-id") or _str_or_none(envelope.get("request_id"))
+        slug = _str_or_none(envelope.get("slug"))
+        suggested_fix = _str_or_none(envelope.get("suggested_fix"))
+        errors = envelope.get("errors")
+        error_list = [self._redact(str(e)) for e in errors] if isinstance(errors, list) else []
+        code = envelope.get("code")
+        cls = status_error_class(status)
+        text = f"{status} {message}"
+        if slug:
+            text += f" [{slug}]"
+        if error_list:
+            text += ": " + "; ".join(error_list)
+        if suggested_fix:
+            text += f" (suggested fix: {self._redact(suggested_fix)})"
+        if request_id:
+            text += f" (request id {request_id})"
+        return cls(
+            text,
+            status_code=status,
+            body=body,
+            code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+            slug=slug,
+            request_id=request_id,
+            suggested_fix=self._redact(suggested_fix) if suggested_fix else None,
+            errors=error_list,
+            retry_after=retry_after_seconds(headers),
+            method=method,
+            path=path,
+        )
+
+    def _connection_error(self, exc: BaseException | None, method: str, path: str) -> APIConnectionError:
+        kind = type(exc).__name__ if exc is not None else "connection error"
+        detail = self._redact(str(exc)) if exc is not None else ""
+        text = f"{method} {path} failed: {kind}" + (f": {detail}" if detail else "")
+        return APIConnectionError(text, method=method, path=path)
+
+
+class _NotSent(Exception):
+    """Internal: the request never left (connect failed), so a retry cannot duplicate it."""
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,247 @@
+"""``AsyncComposio``: options, the transport, and opening sessions.
+
+One client owns one connection pool (an ``aiohttp.ClientSession``, created lazily
+in the running loop, or the caller's own). Open it once per process or event loop
+and share it: sessions and concurrent calls reuse its connections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+import aiohttp
+import anyio
+
+from ._config import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ClientOptions,
+    resolve_options,
+)
+from ._retry import Idempotency
+from ._session_config import build_config_body
+from ._transport import Transport, path_segment
+from .connections import fetch_connected_account
+from .errors import InvalidInputError
+from .models._converter import converter
+from .models._unset import UNSET, Unset
+from .models.config import (
+    Experimental,
+    InstantConfig,
+    ManageConnections,
+    MultiAccount,
+    Preload,
+    TagFilter,
+    ToolFilter,
+    ToolkitFilter,
+    Workbench,
+)
+from .models.connections import ConnectedAccount
+from .models.session import DeletedSession, SessionInfo
+from .providers._base import IdentityProvider, Provider
+from .session import SESSIONS_PATH, AsyncSession
+
+if TYPE_CHECKING:
+    from .custom_tools import CustomTool, CustomToolkit, CustomToolRegistry
+
+__all__ = ["AsyncComposio", "AsyncSessions"]
+
+
+def _registry(custom_tools: Sequence[CustomTool[..., Any]], custom_toolkits: Sequence[CustomToolkit]) -> CustomToolRegistry | None:
+    if not custom_tools and not custom_toolkits:
+        return None
+    from .custom_tools import CustomToolRegistry
+
+    return CustomToolRegistry(custom_tools, custom_toolkits)
+
+
+class AsyncSessions:
+    """Create, open and delete sessions: ``composio.sessions.create(...)``."""
+
+    def __init__(self, client: AsyncComposio) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        user_id: str,
+        *,
+        toolkits: Sequence[str] | ToolkitFilter | Unset = UNSET,
+        tools: Mapping[str, Sequence[str] | ToolFilter] | Unset = UNSET,
+        tags: Sequence[str] | TagFilter | Unset = UNSET,
+        auth_configs: Mapping[str, str] | Unset = UNSET,
+        connected_accounts: Mapping[str, str | Sequence[str]] | Unset = UNSET,
+        manage_connections: bool | ManageConnections | Unset = UNSET,
+        workbench: bool | Workbench | Unset = UNSET,
+        multi_account: bool | MultiAccount | Unset = UNSET,
+        preload: Sequence[str] | Literal["all"] | Preload | Unset = UNSET,
+        search: bool | Unset = UNSET,
+        multi_execute: bool | Unset = UNSET,
+        instant: Literal[False] | InstantConfig | Unset = UNSET,
+        proxy_execute: bool | Unset = UNSET,
+        experimental: Experimental | Unset = UNSET,
+        custom_tools: Sequence[CustomTool[..., Any]] = (),
+        custom_toolkits: Sequence[CustomToolkit] = (),
+        timeout: float | None | Unset = UNSET,
+    ) -> AsyncSession:
+        """Create a session for ``user_id`` (``POST …/session``).
+
+        Every setting is optional; what you leave out is not sent and the server's
+        default applies. Shorthands: ``toolkits=["gmail"]`` is an allowlist,
+        ``tools={"gmail": ["GMAIL_SEND_EMAIL"]}`` enables those tools,
+        ``manage_connections=False`` / ``workbench=False`` switch a feature off.
+        ``custom_tools`` and ``custom_toolkits`` run in this process (spec §3.5).
+        """
+        if not isinstance(user_id, str) or not user_id.strip():
+            raise InvalidInputError(f"user_id must be a non-empty string, got {user_id!r}")
+        registry = _registry(custom_tools, custom_toolkits)
+        body: dict[str, Any] = {"user_id": user_id}
+        body.update(
+            build_config_body(
+                for_update=False, toolkits=toolkits, tools=tools, tags=tags, auth_configs=auth_configs,
+                connected_accounts=connected_accounts, manage_connections=manage_connections,
+                workbench=workbench, multi_account=multi_account, preload=preload, search=search,
+                multi_execute=multi_execute, instant=instant, proxy_execute=proxy_execute,
+                experimental=experimental,
+            )
+        )
+        if registry is not None:
+            body.setdefault("experimental", {}).update(registry.wire_payload())
+        data = await self._client._transport.request(
+            "POST", SESSIONS_PATH, body=body, idempotency=Idempotency.SAFE, timeout=timeout
+        )
+        return AsyncSession(self._client, converter.structure(data, SessionInfo), custom_tools=registry)
+
+    async def use(
+        self,
+        session_id: str,
+        *,
+        custom_tools: Sequence[CustomTool[..., Any]] = (),
+        custom_toolkits: Sequence[CustomToolkit] = (),
+        timeout: float | None | Unset = UNSET,
+    ) -> AsyncSession:
+        """Open an existing session. With custom tools, they are registered for it (``attach``)."""
+        path = SESSIONS_PATH + "/" + path_segment(session_id, what="session_id")
+        registry = _registry(custom_tools, custom_toolkits)
+        if registry is None:
+            data = await self._client._transport.request("GET", path, idempotency=Idempotency.SAFE, timeout=timeout)
+        else:
+            data = await self._client._transport.request(
+                "POST", path + "/attach", body={"experimental": registry.wire_payload()},
+                idempotency=Idempotency.SAFE, timeout=timeout,
+            )
+        return AsyncSession(self._client, converter.structure(data, SessionInfo), custom_tools=registry)
+
+    async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
+        """Delete a session by id. Deleting it again raises :class:`NotFoundError`."""
+        path = SESSIONS_PATH + "/" + path_segment(session_id, what="session_id")
+        data = await self._client._transport.request("DELETE", path, idempotency=Idempotency.SAFE, timeout=timeout)
+        return converter.structure(data, DeletedSession)
+
+
+class AsyncComposio:
+    """The async Tool Router client.
+
+    ``api_key`` and ``base_url`` fall back to ``COMPOSIO_API_KEY`` and
+    ``COMPOSIO_BASE_URL``; a missing key raises :class:`ConfigurationError` here,
+    not at the first request. ``timeout`` bounds each whole call, retries included.
+    Use ``async with AsyncComposio() as composio:`` or call :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        http_session: aiohttp.ClientSession | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        provider: Provider[Any] | None = None,
+    ) -> None:
+        self.options: ClientOptions = resolve_options(
+            api_key=api_key, base_url=base_url, timeout=timeout, connect_timeout=connect_timeout,
+            max_retries=max_retries, max_connections=max_connections, default_headers=default_headers,
+        )
+        self._transport = Transport(self.options, http_session)
+        self.provider: Provider[Any] = provider if provider is not None else IdentityProvider()
+        self.sessions = AsyncSessions(self)
+        # Worker threads for sync custom tools, shared by the client's sessions (see fanout).
+        self._local_thread_limiter: anyio.CapacityLimiter | None = None
+
+    def __repr__(self) -> str:
+        return f"AsyncComposio(base_url={self.options.base_url!r}, closed={self.closed})"
+
+    @property
+    def closed(self) -> bool:
+        return self._transport.closed
+
+    async def __aenter__(self) -> AsyncComposio:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it was passed in). Safe to call twice."""
+        await self._transport.aclose()
+
+    async def create(
+        self,
+        user_id: str,
+        *,
+        toolkits: Sequence[str] | ToolkitFilter | Unset = UNSET,
+        tools: Mapping[str, Sequence[str] | ToolFilter] | Unset = UNSET,
+        tags: Sequence[str] | TagFilter | Unset = UNSET,
+        auth_configs: Mapping[str, str] | Unset = UNSET,
+        connected_accounts: Mapping[str, str | Sequence[str]] | Unset = UNSET,
+        manage_connections: bool | ManageConnections | Unset = UNSET,
+        workbench: bool | Workbench | Unset = UNSET,
+        multi_account: bool | MultiAccount | Unset = UNSET,
+        preload: Sequence[str] | Literal["all"] | Preload | Unset = UNSET,
+        search: bool | Unset = UNSET,
+        multi_execute: bool | Unset = UNSET,
+        instant: Literal[False] | InstantConfig | Unset = UNSET,
+        proxy_execute: bool | Unset = UNSET,
+        experimental: Experimental | Unset = UNSET,
+        custom_tools: Sequence[CustomTool[..., Any]] = (),
+        custom_toolkits: Sequence[CustomToolkit] = (),
+        timeout: float | None | Unset = UNSET,
+    ) -> AsyncSession:
+        """Create a session: shortcut for :meth:`AsyncSessions.create`."""
+        return await self.sessions.create(
+            user_id, toolkits=toolkits, tools=tools, tags=tags, auth_configs=auth_configs,
+            connected_accounts=connected_accounts, manage_connections=manage_connections,
+            workbench=workbench, multi_account=multi_account, preload=preload, search=search,
+            multi_execute=multi_execute, instant=instant, proxy_execute=proxy_execute,
+            experimental=experimental, custom_tools=custom_tools, custom_toolkits=custom_toolkits,
+            timeout=timeout,
+        )
+
+    async def use(
+        self,
+        session_id: str,
+        *,
+        custom_tools: Sequence[CustomTool[..., Any]] = (),
+        custom_toolkits: Sequence[CustomToolkit] = (),
+        timeout: float | None | Unset = UNSET,
+    ) -> AsyncSession:
+        """Open an existing session: shortcut for :meth:`AsyncSessions.use`."""
+        return await self.sessions.use(
+            session_id, custom_tools=custom_tools, custom_toolkits=custom_toolkits, timeout=timeout
+        )
+
+    async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
+        """Delete a session by id: shortcut for :meth:`AsyncSessions.delete`."""
+        return await self.sessions.delete(session_id, timeout=timeout)
+
+    async def get_connected_account(self, connected_account_id: str) -> ConnectedAccount:
+        """Read one connected account (``GET /api/v3.1/connected_accounts/{id}``)."""
+        return await fetch_connected_account(self._transport, connected_account_id)

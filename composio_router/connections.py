@@ -1,0 +1,98 @@
+"""Waiting for a user to finish connecting an account (spec §8.2).
+
+Polling, not push: the API offers no callback to an SDK process. One GET right
+away, then one per ``poll_interval`` (1 s, as the official SDKs) until the account
+is ACTIVE, reaches a terminal status (FAILED, EXPIRED, REVOKED), or the deadline
+passes. INACTIVE is not terminal: an account can come back from it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import anyio
+
+from ._retry import Idempotency
+from ._transport import path_segment
+from .errors import ConnectionRequestFailedError, ConnectionRequestTimeoutError, InvalidInputError
+from .models._converter import converter
+from .models.connections import ConnectedAccount, ConnectionStatus
+
+if TYPE_CHECKING:
+    from ._transport import Transport
+
+__all__ = ["AsyncConnectionRequest", "fetch_connected_account"]
+
+DEFAULT_POLL_INTERVAL = 1.0
+
+
+async def fetch_connected_account(transport: Transport, connected_account_id: str) -> ConnectedAccount:
+    """``GET /api/v3.1/connected_accounts/{id}``."""
+    path = "/api/v3.1/connected_accounts/" + path_segment(connected_account_id, what="connected_account_id")
+    data = await transport.request("GET", path, idempotency=Idempotency.SAFE)
+    return converter.structure(data, ConnectedAccount)
+
+
+class AsyncConnectionRequest:
+    """A connection the user has been asked to complete at :attr:`redirect_url`."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        id: str,
+        redirect_url: str,
+        link_token: str,
+        toolkit: str,
+        status: str = ConnectionStatus.INITIATED,
+    ) -> None:
+        self._transport = transport
+        self.id = id
+        """The connected account's id (``ca_…``)."""
+        self.redirect_url = redirect_url
+        """Send the user here to complete the connection."""
+        self.link_token = link_token
+        self.toolkit = toolkit
+        self.status = status
+        """The last status seen: INITIATED until a poll says otherwise."""
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(id={self.id!r}, toolkit={self.toolkit!r}, status={self.status!r}, "
+                f"redirect_url={self.redirect_url!r})")
+
+    async def refresh(self) -> ConnectedAccount:
+        """Fetch the connected account once and update :attr:`status`."""
+        account = await fetch_connected_account(self._transport, self.id)
+        self.status = account.status
+        return account
+
+    async def wait_for_connection(
+        self, timeout: float = 60.0, *, poll_interval: float = DEFAULT_POLL_INTERVAL
+    ) -> ConnectedAccount:
+        """Poll until the account is ACTIVE and return it.
+
+        Raises :class:`ConnectionRequestFailedError` on FAILED, EXPIRED or REVOKED, and
+        :class:`ConnectionRequestTimeoutError` if it is still pending after ``timeout`` seconds.
+        """
+        if timeout <= 0 or poll_interval <= 0:
+            raise InvalidInputError("timeout and poll_interval must be positive")
+        last: ConnectedAccount | None = None
+        with anyio.move_on_after(timeout):
+            while True:
+                last = await self.refresh()
+                if last.status == ConnectionStatus.ACTIVE:
+                    return last
+                if last.status in ConnectionStatus.TERMINAL_FAILURES:
+                    reason = f": {last.status_reason}" if last.status_reason else ""
+                    raise ConnectionRequestFailedError(
+                        f"connection {self.id} for {self.toolkit} ended {last.status}{reason}",
+                        connected_account_id=self.id,
+                        status=last.status,
+                    )
+                await anyio.sleep(poll_interval)
+        raise ConnectionRequestTimeoutError(
+            f"connection {self.id} for {self.toolkit} was still {self.status} after {timeout} s; "
+            f"the user may not have finished at {self.redirect_url}",
+            connected_account_id=self.id,
+            status=self.status,
+        )

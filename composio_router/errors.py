@@ -1,0 +1,243 @@
+"""Everything the SDK raises, rooted at :class:`ComposioError`.
+
+The tree follows the wire (spec §1.7) for transport and status failures, and adds
+domain errors for things the SDK decides locally before or after a request:
+
+    ComposioError
+    ├── ConfigurationError          bad client setup (no API key, non-http base URL)
+    ├── InvalidInputError           bad call arguments, raised before any request is sent
+    │   ├── BatchLimitError         more than 20 items in a multi-execute batch
+    │   ├── CustomToolDefinitionError  a custom tool or toolkit that breaks the slug rules
+    │   └── ToolNotFoundError       a slug that names no tool the call can route to
+    ├── ClientClosedError           the client was closed
+    ├── CustomToolError             a custom tool raised while running
+    ├── ConnectionRequestError
+    │   ├── ConnectionRequestFailedError   the account ended FAILED / EXPIRED / REVOKED
+    │   └── ConnectionRequestTimeoutError  it was still pending at the deadline
+    └── APIError                    anything that came from talking to the server
+        ├── APIConnectionError      no usable response (DNS, refused, reset, cut short)
+        │   └── APITimeoutError     the call's deadline passed
+        ├── APIResponseValidationError  a 2xx body that is not the JSON the spec promises
+        └── APIStatusError          a non-2xx answer, envelope parsed into fields
+            ├── BadRequestError 400, AuthenticationError 401, PermissionDeniedError 403,
+            ├── NotFoundError 404, ConflictError 409 (SessionConfigConflictError),
+            └── UnprocessableEntityError 422, RateLimitError 429, InternalServerError 5xx
+
+Messages never contain the API key: the transport scrubs every server-provided text
+before it reaches an exception (see ``_transport._Redactor``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BatchLimitError",
+    "ClientClosedError",
+    "ComposioError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectionRequestError",
+    "ConnectionRequestFailedError",
+    "ConnectionRequestTimeoutError",
+    "CustomToolDefinitionError",
+    "CustomToolError",
+    "InternalServerError",
+    "InvalidInputError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SessionConfigConflictError",
+    "ToolNotFoundError",
+    "UnprocessableEntityError",
+]
+
+
+class ComposioError(Exception):
+    """Root of every exception this SDK raises."""
+
+
+class ConfigurationError(ComposioError, ValueError):
+    """The client cannot be built as asked: missing API key, unusable base URL, bad option."""
+
+
+class InvalidInputError(ComposioError, ValueError):
+    """A call's arguments are wrong; raised before anything is sent."""
+
+
+class BatchLimitError(InvalidInputError):
+    """A multi-execute batch is larger than the SDK's cap (20)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"a multi-execute batch takes at most {limit} tool calls, got {size}; "
+            f"split it into batches of {limit}"
+        )
+        self.size = size
+        self.limit = limit
+
+
+class CustomToolDefinitionError(InvalidInputError):
+    """A custom tool or toolkit breaks the rules of spec §3.5 (slug, length, collision)."""
+
+
+class ToolNotFoundError(InvalidInputError):
+    """A slug names no tool that the call can route to (for example an ambiguous bare slug)."""
+
+
+class ClientClosedError(ComposioError, RuntimeError):
+    """The client (or the sync facade's portal) has been closed; create a new one."""
+
+
+class CustomToolError(ComposioError):
+    """A custom tool raised while running. The original exception is ``__cause__``."""
+
+    def __init__(self, slug: str, message: str) -> None:
+        super().__init__(f"custom tool {slug} failed: {message}")
+        self.slug = slug
+
+
+class ConnectionRequestError(ComposioError):
+    """Base of the errors :meth:`ConnectionRequest.wait_for_connection` raises."""
+
+    def __init__(self, message: str, *, connected_account_id: str, status: str | None) -> None:
+        super().__init__(message)
+        self.connected_account_id = connected_account_id
+        self.status = status
+
+
+class ConnectionRequestFailedError(ConnectionRequestError):
+    """The connected account reached a terminal status: FAILED, EXPIRED or REVOKED."""
+
+
+class ConnectionRequestTimeoutError(ConnectionRequestError):
+    """The connected account was still pending when the wait's deadline passed."""
+
+
+class APIError(ComposioError):
+    """A failure talking to the Tool Router API."""
+
+    def __init__(self, message: str, *, method: str | None = None, path: str | None = None,
+                 request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+        self.request_id = request_id
+
+
+class APIConnectionError(APIError):
+    """No usable response: refused, reset, dropped or truncated connections."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The call's deadline (retries and backoff included) passed."""
+
+
+class APIResponseValidationError(APIError):
+    """A success response whose body is not the JSON object the spec describes."""
+
+    def __init__(self, message: str, *, status_code: int, body: Any = None, method: str | None = None,
+                 path: str | None = None, request_id: str | None = None) -> None:
+        super().__init__(message, method=method, path=path, request_id=request_id)
+        self.status_code = status_code
+        self.body = body
+
+
+class APIStatusError(APIError):
+    """A non-2xx response. The ``{"error": {...}}`` envelope (spec §1.7) is parsed into fields.
+
+    ``body`` is the parsed JSON when the body was JSON, else the text (a proxy's HTML 502).
+    """
+
+    status_code: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        code: int | None = None,
+        slug: str | None = None,
+        request_id: str | None = None,
+        suggested_fix: str | None = None,
+        errors: Sequence[str] | None = None,
+        retry_after: float | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message, method=method, path=path, request_id=request_id)
+        self.status_code = status_code
+        self.body = body
+        self.code = code
+        self.slug = slug
+        self.suggested_fix = suggested_fix
+        self.errors: list[str] = list(errors or ())
+        self.retry_after = retry_after
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(status_code={self.status_code}, slug={self.slug!r}, "
+                f"request_id={self.request_id!r}, message={self.message!r})")
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected the request body or query."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: missing or wrong API key, or a credential the operation does not accept."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: unknown or deleted session, account or tool."""
+
+
+class ConflictError(APIStatusError):
+    """409: a conflicting concurrent change."""
+
+
+class SessionConfigConflictError(ConflictError):
+    """409 on update: ``expected_config_version`` is stale. Re-fetch the session and retry."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was understood but cannot be processed."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` holds the server's hint in seconds, if any."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server (or a proxy in front of it) failed."""
+
+
+_STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    """The exception class for an HTTP status (spec §1.7)."""
+    if status >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status, APIStatusError)

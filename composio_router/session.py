@@ -1,0 +1,740 @@
+"""``AsyncSession``: every operation on one Tool Router session.
+
+Methods are thin on purpose: check the arguments, build the body, call the
+transport, structure the response. Retries, deadlines and error mapping live in
+the transport, once; batching lives in :mod:`.fanout`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._retry import Idempotency
+from ._session_config import build_config_body
+from ._transport import encode_query, path_segment
+from .connections import AsyncConnectionRequest
+from .errors import ConflictError, InvalidInputError, SessionConfigConflictError, ToolNotFoundError
+from .models._converter import converter
+from .models._unset import UNSET, Unset
+from .models.config import (
+    Experimental,
+    InstantConfig,
+    ManageConnections,
+    MultiAccount,
+    Preload,
+    TagFilter,
+    ToolFilter,
+    ToolkitFilter,
+    Workbench,
+)
+from .models.connections import AuthLink
+from .models.execution import ExecuteResult, ProxyExecuteResult, ProxyMethod
+from .models.pages import Page
+from .models.search import SearchResponse, SearchResult
+from .models.session import (
+    ConfigHistoryEntry,
+    DeletedSession,
+    McpServer,
+    SessionConfig,
+    SessionInfo,
+)
+from .models.toolkits import ToolkitInfo
+from .models.tools import Tool, ToolkitRef
+
+if TYPE_CHECKING:
+    from .client import AsyncComposio
+    from .custom_tools import CustomToolRegistry, RegisteredCustomTool, RegisteredCustomToolkit
+    from .fanout import BatchItemResult, MultiExecuteResult, ToolCall
+
+__all__ = ["META_TOOL_SLUGS", "PROXY_METHODS", "AsyncSession"]
+
+SESSIONS_PATH = "/api/v3.1/tool_router/session"
+MULTI_EXECUTE_SLUG = "COMPOSIO_MULTI_EXECUTE_TOOL"
+# The seven slugs execute_meta's request type accepts (spec §4.8).
+META_TOOL_SLUGS = frozenset(
+    {
+        "COMPOSIO_SEARCH_TOOLS",
+        "COMPOSIO_MULTI_EXECUTE_TOOL",
+        "COMPOSIO_MANAGE_CONNECTIONS",
+        "COMPOSIO_WAIT_FOR_CONNECTIONS",
+        "COMPOSIO_REMOTE_WORKBENCH",
+        "COMPOSIO_REMOTE_BASH_TOOL",
+        "COMPOSIO_GET_TOOL_SCHEMAS",
+    }
+)
+PROXY_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"})
+_SEARCH_BATCH = 7  # the server answers 400 to an 8th query (spec §4.11)
+_TOOLS_PAGE = 500  # the largest page GET …/tools serves (spec §4.13)
+_TOOLKITS_PAGE_MAX = 50
+_HISTORY_PAGE_MAX = 100
+
+
+def _check_arguments(arguments: Mapping[str, Any] | None, what: str = "arguments") -> dict[str, Any]:
+    if arguments is None:
+        return {}
+    if not isinstance(arguments, Mapping):
+        raise InvalidInputError(f"{what} must be a mapping of argument names to values, got {type(arguments).__name__}")
+    return arguments if isinstance(arguments, dict) else dict(arguments)
+
+
+def _check_slug(slug: object, what: str = "tool_slug") -> str:
+    if not isinstance(slug, str) or not slug.strip():
+        raise InvalidInputError(f"{what} must be a non-empty string, got {slug!r}")
+    return slug
+
+
+def _check_limit(limit: int | None, maximum: int) -> int | None:
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidInputError(f"limit must be a positive integer, got {limit!r}")
+    return min(limit, maximum)  # the server rejects larger pages (spec §10): clamp
+
+
+class AsyncSession:
+    """A Tool Router session: the tools, connections and executions of one user.
+
+    Get one from :meth:`AsyncComposio.create` or :meth:`AsyncComposio.use`; it shares
+    the client's connection pool and lives as long as the client.
+    """
+
+    def __init__(
+        self,
+        client: AsyncComposio,
+        info: SessionInfo,
+        *,
+        custom_tools: CustomToolRegistry | None = None,
+    ) -> None:
+        self._client = client
+        self._transport = client._transport
+        self._path = SESSIONS_PATH + "/" + path_segment(info.session_id, what="session_id")
+        self._custom = custom_tools
+        self._tools_cache: list[Tool] | None = None
+        self._apply_info(info)
+
+    def _apply_info(self, info: SessionInfo) -> None:
+        self.info = info
+        """The last session object the server returned."""
+        if self._custom is not None and info.experimental is not None:
+            self._custom.apply_echo(info.experimental.custom_tools or (), info.experimental.custom_toolkits or ())
+
+    # -- properties ---------------------------------------------------------------------
+
+    @property
+    def session_id(self) -> str:
+        return self.info.session_id
+
+    @property
+    def user_id(self) -> str:
+        return self.info.config.user_id
+
+    @property
+    def config(self) -> SessionConfig:
+        return self.info.config
+
+    @property
+    def config_version(self) -> int:
+        return self.info.config_version
+
+    @property
+    def tool_router_tools(self) -> list[str]:
+        """Slugs of the meta tools this session exposes."""
+        return list(self.info.tool_router_tools)
+
+    @property
+    def mcp(self) -> McpServer:
+        """The hosted MCP server: ``type``, ``url`` and the ``headers`` an MCP client needs.
+
+        The API key is attached only when the URL has the API's origin (spec §1.3):
+        a key is never handed to another host.
+        """
+        from ._config import url_origin
+
+        headers = {}
+        if url_origin(self.info.mcp.url) == self._transport.options.origin:
+            headers["x-api-key"] = self._transport.options.api_key
+        return McpServer(type=self.info.mcp.type, url=self.info.mcp.url, headers=headers)
+
+    @property
+    def assistive_prompt(self) -> str | None:
+        """The generated system prompt (only present right after create)."""
+        exp = self.info.experimental
+        return exp.assistive_prompt if exp is not None else None
+
+    def __repr__(self) -> str:
+        return f"AsyncSession(session_id={self.session_id!r}, user_id={self.user_id!r}, config_version={self.config_version})"
+
+    def _experimental_customs(self) -> dict[str, Any] | None:
+        # v3.1 does not persist custom tools: they travel on every search/execute (spec §3.5).
+        if self._custom is None or not self._custom:
+            return None
+        return self._custom.wire_payload()
+
+    # -- tools ----------------------------------------------------------------------------
+
+    async def get_meta_tools(self, *, refresh: bool = False, timeout: float | None | Unset = UNSET) -> list[Tool]:
+        """The session's tools (meta tools, preloaded app tools, custom tools) with schemas.
+
+        Follows every page of ``GET …/tools``. The list is cached for the session's
+        life; ``refresh=True`` fetches it again (after an update, for instance).
+        """
+        if self._tools_cache is not None and not refresh:
+            return list(self._tools_cache)
+        tools: list[Tool] = []
+        cursor: str | None = None
+        while True:
+            query = encode_query({"limit": _TOOLS_PAGE, "cursor": cursor})
+            data = await self._transport.request(
+                "GET", self._path + "/tools", query=query, idempotency=Idempotency.SAFE, timeout=timeout
+            )
+            page = converter.structure(data, Page[Tool])
+            tools.extend(page.items)
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        if self._custom is not None:
+            # Custom tools run here, so their schemas come from here too, even if the
+            # server did not list them (it does not persist them, spec §3.5).
+            known = {tool.slug for tool in tools}
+            tools.extend(_custom_tool_model(t) for t in self._custom.tools() if t.slug not in known)
+        self._tools_cache = tools
+        return list(tools)
+
+    async def tools(self, modifiers: Any = None) -> Any:
+        """The session's tools in the client's provider format, ready to hand to an LLM."""
+        tools = await self.get_meta_tools()
+        return self._client.provider.wrap_tools(tools, modifiers=modifiers)
+
+    async def get_provider_tools(self, provider: Any, modifiers: Any = None) -> Any:
+        """The session's tools converted for another provider than the client's."""
+        return provider.wrap_tools(await self.get_meta_tools(), modifiers=modifiers)
+
+    def custom_tools(self, toolkit: str | None = None) -> list[RegisteredCustomTool]:
+        """The custom tools bound to this session, with final ``LOCAL_…`` slugs and schemas."""
+        return self._custom.tools(toolkit) if self._custom is not None else []
+
+    def custom_toolkits(self) -> list[RegisteredCustomToolkit]:
+        """The custom toolkits bound to this session."""
+        return self._custom.toolkits() if self._custom is not None else []
+
+    # -- search ---------------------------------------------------------------------------
+
+    async def search(
+        self,
+        query: str | Sequence[str],
+        *,
+        model: str | None = None,
+        known_fields: str | None = None,
+        search_strategy: Literal["auto", "tool_search"] | None = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> SearchResponse:
+        """Find tools for one or more use cases.
+
+        More than seven queries are split into concurrent requests of seven (the
+        server's limit) and merged back in order.
+        """
+        queries = [query] if isinstance(query, str) else list(query)
+        if not queries:
+            raise InvalidInputError("search needs at least one query")
+        for q in queries:
+            if not isinstance(q, str) or not q.strip() or len(q) > 1024:
+                raise InvalidInputError(f"each query must be a non-empty string of at most 1024 characters, got {q!r}")
+        if known_fields is not None and (not isinstance(known_fields, str) or len(known_fields) > 500):
+            raise InvalidInputError("known_fields must be a string of at most 500 characters")
+        if search_strategy is not None and search_strategy not in ("auto", "tool_search"):
+            raise InvalidInputError(f"search_strategy must be 'auto' or 'tool_search', got {search_strategy!r}")
+        chunks = [queries[i : i + _SEARCH_BATCH] for i in range(0, len(queries), _SEARCH_BATCH)]
+
+        async def one(chunk: list[str]) -> SearchResponse:
+            body: dict[str, Any] = {
+                "queries": [
+                    {"use_case": q, **({"known_fields": known_fields} if known_fields is not None else {})}
+                    for q in chunk
+                ]
+            }
+            if model is not None:
+                body["model"] = model
+            if search_strategy is not None:
+                body["search_strategy"] = search_strategy
+            customs = self._experimental_customs()
+            if customs:
+                body["experimental"] = customs
+            data = await self._transport.request(
+                "POST", self._path + "/search", body=body, idempotency=Idempotency.SAFE, timeout=timeout
+            )
+            return converter.structure(data, SearchResponse)
+
+        if len(chunks) == 1:
+            return await one(chunks[0])
+        from .fanout import gather_in_order
+
+        return _merge_searches(await gather_in_order([functools.partial(one, c) for c in chunks]))
+
+    # -- execution --------------------------------------------------------------------------
+
+    async def execute(
+        self,
+        tool_slug: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        account: str | None = None,
+        timeout: float | None | Unset = UNSET,
+        input_responses: Mapping[str, Any] | None = None,
+        request_state: str | None = None,
+    ) -> ExecuteResult:
+        """Run one tool: an app tool, a meta tool, or a custom tool (in this process).
+
+        Custom tools may be named by their final slug (``LOCAL_GREP``) or their own
+        (``GREP``). A ``COMPOSIO_MULTI_EXECUTE_TOOL`` batch that contains custom tools
+        is split: those run here, the rest in one remote call, merged in request order.
+        Not retried on failure unless the request provably did not run.
+        """
+        _check_slug(tool_slug)
+        args = _check_arguments(arguments)
+        if account is not None and (not isinstance(account, str) or not account):
+            raise InvalidInputError(f"account must be a non-empty string, got {account!r}")
+        if tool_slug == MULTI_EXECUTE_SLUG:
+            from .fanout import check_meta_batch_size
+
+            check_meta_batch_size(args)
+        if self._custom is not None:
+            local = self._custom.resolve(tool_slug)
+            if local is not None:
+                from .fanout import run_local_tool
+
+                return await run_local_tool(self, local, args, timeout=timeout)
+            if tool_slug == MULTI_EXECUTE_SLUG and self._batch_has_local(args):
+                from .fanout import execute_mixed_batch
+
+                return await execute_mixed_batch(self, args, endpoint="execute", timeout=timeout)
+        return await self._execute_remote(
+            tool_slug, args, account=account, timeout=timeout,
+            input_responses=input_responses, request_state=request_state,
+        )
+
+    async def _execute_remote(
+        self,
+        tool_slug: str,
+        arguments: dict[str, Any],
+        *,
+        account: str | None = None,
+        timeout: float | None | Unset = UNSET,
+        input_responses: Mapping[str, Any] | None = None,
+        request_state: str | None = None,
+    ) -> ExecuteResult:
+        body: dict[str, Any] = {"tool_slug": tool_slug, "arguments": arguments}
+        if account is not None:
+            body["account"] = account
+        if input_responses is not None:
+            body["input_responses"] = dict(input_responses)
+        if request_state is not None:
+            body["request_state"] = request_state
+        customs = self._experimental_customs()
+        if customs:
+            body["experimental"] = customs
+        data = await self._transport.request(
+            "POST", self._path + "/execute", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
+        )
+        return converter.structure(data, ExecuteResult)
+
+    async def execute_meta(
+        self,
+        slug: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None | Unset = UNSET,
+        input_responses: Mapping[str, Any] | None = None,
+        request_state: str | None = None,
+    ) -> ExecuteResult:
+        """Run a meta tool through ``POST …/execute_meta`` (spec §4.8).
+
+        Only the seven meta slugs that endpoint accepts; run ``COMPOSIO_SUBMIT_FEEDBACK``
+        and ``COMPOSIO_PROXY_EXECUTE`` with :meth:`execute`. Custom tools inside a
+        multi-execute batch run in this process, as with :meth:`execute`.
+        """
+        _check_slug(slug, "slug")
+        if slug not in META_TOOL_SLUGS:
+            raise InvalidInputError(
+                f"execute_meta takes one of {sorted(META_TOOL_SLUGS)}, got {slug!r}; "
+                f"run other tools with execute()"
+            )
+        args = _check_arguments(arguments)
+        if slug == MULTI_EXECUTE_SLUG:
+            from .fanout import check_meta_batch_size
+
+            check_meta_batch_size(args)
+        if slug == MULTI_EXECUTE_SLUG and self._custom is not None and self._batch_has_local(args):
+            from .fanout import execute_mixed_batch
+
+            return await execute_mixed_batch(self, args, endpoint="execute_meta", timeout=timeout)
+        return await self._execute_meta_remote(
+            slug, args, timeout=timeout, input_responses=input_responses, request_state=request_state
+        )
+
+    async def _execute_meta_remote(
+        self,
+        slug: str,
+        arguments: dict[str, Any],
+        *,
+        timeout: float | None | Unset = UNSET,
+        input_responses: Mapping[str, Any] | None = None,
+        request_state: str | None = None,
+    ) -> ExecuteResult:
+        body: dict[str, Any] = {"slug": slug, "arguments": arguments}
+        if input_responses is not None:
+            body["input_responses"] = dict(input_responses)
+        if request_state is not None:
+            body["request_state"] = request_state
+        customs = self._experimental_customs()
+        if customs:
+            body["experimental"] = customs
+        data = await self._transport.request(
+            "POST", self._path + "/execute_meta", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
+        )
+        return converter.structure(data, ExecuteResult)
+
+    def _batch_has_local(self, arguments: Mapping[str, Any]) -> bool:
+        assert self._custom is not None
+        items = arguments.get("tools")
+        if not isinstance(items, list):
+            return False
+        for item in items:
+            slug = item.get("tool_slug") if isinstance(item, Mapping) else None
+            try:
+                if isinstance(slug, str) and self._custom.resolve(slug) is not None:
+                    return True
+            except ToolNotFoundError:
+                return True  # an ambiguous bare slug is a local item that fails in its slot
+        return False
+
+    async def multi_execute(
+        self,
+        calls: Sequence[ToolCall],
+        *,
+        max_concurrency: int = 20,
+        timeout: float | None | Unset = UNSET,
+    ) -> MultiExecuteResult:
+        """Run up to 20 tool calls concurrently and return their results in request order.
+
+        ``calls`` are ``(slug, arguments)`` pairs or ``{"tool_slug": ..., "arguments": ...,
+        "account": ...}`` mappings. Custom tools run in this process next to the remote
+        ones; one item's failure is recorded in its slot and never loses the others.
+        """
+        from .fanout import multi_execute
+
+        return await multi_execute(self, calls, max_concurrency=max_concurrency, timeout=timeout)
+
+    async def iter_multi_execute(
+        self,
+        calls: Sequence[ToolCall],
+        *,
+        max_concurrency: int = 20,
+        timeout: float | None | Unset = UNSET,
+    ) -> AsyncIterator[BatchItemResult]:
+        """Like :meth:`multi_execute`, but yields each item's result as soon as it completes."""
+        from .fanout import iter_multi_execute
+
+        async for item in iter_multi_execute(self, calls, max_concurrency=max_concurrency, timeout=timeout):
+            yield item
+
+    async def proxy_execute(
+        self,
+        toolkit: str,
+        endpoint: str,
+        method: ProxyMethod,
+        body: Any = None,
+        parameters: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        timeout: float | None | Unset = UNSET,
+    ) -> ProxyExecuteResult:
+        """Call the toolkit's own API with the user's credentials injected (spec §4.10).
+
+        ``parameters`` items are ``{"name", "value", "type": "header" | "query"}``
+        (``in`` is accepted for ``type``; default ``header``; values are stringified).
+        """
+        _check_slug(toolkit, "toolkit")
+        _check_slug(endpoint, "endpoint")
+        verb = method.upper() if isinstance(method, str) else method
+        if verb not in PROXY_METHODS:
+            raise InvalidInputError(f"method must be one of {sorted(PROXY_METHODS)}, got {method!r}")
+        wire: dict[str, Any] = {"toolkit_slug": toolkit, "endpoint": endpoint, "method": verb}
+        if body is not None:
+            wire["body"] = body
+        if parameters is not None:
+            wire["parameters"] = [_proxy_parameter(p) for p in parameters]
+        data = await self._transport.request(
+            "POST", self._path + "/proxy_execute", body=wire, idempotency=Idempotency.UNSAFE, timeout=timeout
+        )
+        return converter.structure(data, ProxyExecuteResult)
+
+    # -- connections ------------------------------------------------------------------------
+
+    async def create_auth_link(
+        self,
+        toolkit: str,
+        callback_url: str | None = None,
+        *,
+        alias: str | None = None,
+        account_type: Literal["PRIVATE", "SHARED"] | None = None,
+        acl_config_for_shared: Mapping[str, Any] | None = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> AuthLink:
+        """Create a Connect Link for a toolkit (``POST …/link``)."""
+        _check_slug(toolkit, "toolkit")
+        body: dict[str, Any] = {"toolkit": toolkit}
+        if callback_url is not None:
+            body["callback_url"] = _check_slug(callback_url, "callback_url")
+        if alias is not None:
+            body["alias"] = _check_slug(alias, "alias")
+        experimental: dict[str, Any] = {}
+        if account_type is not None:
+            if account_type not in ("PRIVATE", "SHARED"):
+                raise InvalidInputError(f"account_type must be 'PRIVATE' or 'SHARED', got {account_type!r}")
+            experimental["account_type"] = account_type
+        if acl_config_for_shared is not None:
+            if account_type != "SHARED":
+                raise InvalidInputError("acl_config_for_shared is only valid with account_type='SHARED'")
+            experimental["acl_config_for_shared"] = dict(acl_config_for_shared)
+        if experimental:
+            body["experimental"] = experimental
+        data = await self._transport.request(
+            "POST", self._path + "/link", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
+        )
+        return converter.structure(data, AuthLink)
+
+    async def authorize(
+        self,
+        toolkit: str,
+        *,
+        callback_url: str | None = None,
+        alias: str | None = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> AsyncConnectionRequest:
+        """Start connecting the user's account for a toolkit.
+
+        Send the user to ``request.redirect_url``, then ``await request.wait_for_connection()``.
+        """
+        link = await self.create_auth_link(toolkit, callback_url, alias=alias, timeout=timeout)
+        return AsyncConnectionRequest(
+            self._transport,
+            id=link.connected_account_id,
+            redirect_url=link.redirect_url,
+            link_token=link.link_token,
+            toolkit=toolkit,
+        )
+
+    async def toolkits(
+        self,
+        *,
+        toolkits: Sequence[str] | None = None,
+        next_cursor: str | None = None,
+        limit: int | None = None,
+        is_connected: bool | None = None,
+        search: str | None = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> Page[ToolkitInfo]:
+        """One page of the session's toolkits and their connection state.
+
+        Pass the page's ``next_cursor`` back for the next one, or use :meth:`iter_toolkits`.
+        """
+        if toolkits is not None and (isinstance(toolkits, str) or not all(isinstance(t, str) and t for t in toolkits)):
+            raise InvalidInputError("toolkits must be a list of toolkit slugs")
+        if is_connected is not None and not isinstance(is_connected, bool):
+            raise InvalidInputError(f"is_connected must be True, False or None, got {is_connected!r}")
+        query = encode_query(
+            {
+                "cursor": next_cursor,
+                "limit": _check_limit(limit, _TOOLKITS_PAGE_MAX),
+                "search": search,
+                "toolkits": list(toolkits) if toolkits is not None else None,
+                "is_connected": is_connected,
+            }
+        )
+        data = await self._transport.request(
+            "GET", self._path + "/toolkits", query=query, idempotency=Idempotency.SAFE, timeout=timeout
+        )
+        return converter.structure(data, Page[ToolkitInfo])
+
+    async def iter_toolkits(
+        self,
+        *,
+        toolkits: Sequence[str] | None = None,
+        limit: int | None = None,
+        is_connected: bool | None = None,
+        search: str | None = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> AsyncIterator[ToolkitInfo]:
+        """Every toolkit of every page, fetching pages as the iteration reaches them."""
+        cursor: str | None = None
+        while True:
+            page = await self.toolkits(
+                toolkits=toolkits, next_cursor=cursor, limit=limit, is_connected=is_connected,
+                search=search, timeout=timeout,
+            )
+            for item in page.items:
+                yield item
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    # -- lifecycle and configuration -------------------------------------------------------------
+
+    async def refresh(self, *, timeout: float | None | Unset = UNSET) -> SessionInfo:
+        """Re-read the session (``GET …/session/{id}``) and update this object."""
+        data = await self._transport.request("GET", self._path, idempotency=Idempotency.SAFE, timeout=timeout)
+        info = converter.structure(data, SessionInfo)
+        self._apply_info(info)
+        return info
+
+    async def update(
+        self,
+        *,
+        toolkits: Sequence[str] | ToolkitFilter | Unset = UNSET,
+        tools: Mapping[str, Sequence[str] | ToolFilter] | Unset = UNSET,
+        tags: Sequence[str] | TagFilter | Unset = UNSET,
+        auth_configs: Mapping[str, str] | Unset = UNSET,
+        connected_accounts: Mapping[str, str | Sequence[str]] | None | Unset = UNSET,
+        manage_connections: bool | ManageConnections | None | Unset = UNSET,
+        workbench: bool | Workbench | None | Unset = UNSET,
+        multi_account: bool | MultiAccount | None | Unset = UNSET,
+        preload: Sequence[str] | Literal["all"] | Preload | Unset = UNSET,
+        search: bool | Unset = UNSET,
+        multi_execute: bool | Unset = UNSET,
+        instant: Literal[False] | InstantConfig | Unset = UNSET,
+        proxy_execute: bool | None | Unset = UNSET,
+        experimental: Experimental | None | Unset = UNSET,
+        expected_config_version: int | None = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> SessionInfo:
+        """Change the session's configuration (``PATCH``), keeping what is not given.
+
+        An argument left out keeps the stored setting; a value replaces it (maps are
+        replaced whole); ``None`` removes the override, for the settings the API lets
+        you remove (``connected_accounts``, ``manage_connections``, ``workbench``,
+        ``multi_account``, ``proxy_execute``, ``experimental``). With
+        ``expected_config_version``, a concurrent change raises
+        :class:`SessionConfigConflictError` (409) instead of being overwritten.
+        Never retried: a stale-version conflict is reported once.
+        """
+        body = build_config_body(
+            for_update=True, toolkits=toolkits, tools=tools, tags=tags, auth_configs=auth_configs,
+            connected_accounts=connected_accounts, manage_connections=manage_connections,
+            workbench=workbench, multi_account=multi_account, preload=preload, search=search,
+            multi_execute=multi_execute, instant=instant, proxy_execute=proxy_execute,
+            experimental=experimental,
+        )
+        if expected_config_version is not None:
+            if isinstance(expected_config_version, bool) or not isinstance(expected_config_version, int) or expected_config_version < 1:
+                raise InvalidInputError(f"expected_config_version must be an integer >= 1, got {expected_config_version!r}")
+            # Outside the server's typed body (spec §4.3): sent only when the caller asks.
+            body["expected_config_version"] = expected_config_version
+        try:
+            data = await self._transport.request(
+                "PATCH", self._path, body=body, idempotency=Idempotency.UNSAFE, timeout=timeout, max_retries=0
+            )
+        except ConflictError as exc:
+            raise SessionConfigConflictError(
+                f"{exc.message}; the session changed since config version {expected_config_version}: "
+                f"call refresh() and apply your change again",
+                status_code=exc.status_code, body=exc.body, code=exc.code, slug=exc.slug,
+                request_id=exc.request_id, suggested_fix=exc.suggested_fix, errors=exc.errors,
+                method=exc.method, path=exc.path,
+            ) from None
+        info = converter.structure(data, SessionInfo)
+        self._apply_info(info)
+        self._tools_cache = None  # the tool set may have changed
+        return info
+
+    async def config_history(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int | None = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> Page[ConfigHistoryEntry]:
+        """One page of past configurations, newest first."""
+        query = encode_query({"cursor": cursor, "limit": _check_limit(limit, _HISTORY_PAGE_MAX)})
+        data = await self._transport.request(
+            "GET", self._path + "/config_history", query=query, idempotency=Idempotency.SAFE, timeout=timeout
+        )
+        return converter.structure(data, Page[ConfigHistoryEntry])
+
+    async def iter_config_history(
+        self, *, limit: int | None = None, timeout: float | None | Unset = UNSET
+    ) -> AsyncIterator[ConfigHistoryEntry]:
+        """Every past configuration, newest first, across pages."""
+        cursor: str | None = None
+        while True:
+            page = await self.config_history(cursor=cursor, limit=limit, timeout=timeout)
+            for item in page.items:
+                yield item
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def delete(self, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
+        """Delete the session. It can no longer be used; deleting it again is a 404."""
+        data = await self._transport.request("DELETE", self._path, idempotency=Idempotency.SAFE, timeout=timeout)
+        return converter.structure(data, DeletedSession)
+
+
+def _custom_tool_model(tool: RegisteredCustomTool) -> Tool:
+    """A custom tool described as the server describes its tools, for providers."""
+    toolkit = tool.toolkit or "custom"
+    return Tool(
+        slug=tool.slug,
+        name=tool.name,
+        description=tool.description,
+        input_parameters=tool.input_schema,
+        output_parameters=tool.output_schema or {},
+        toolkit=ToolkitRef(slug=toolkit, name=toolkit),
+        no_auth=tool.extends_toolkit is None,
+    )
+
+
+def _proxy_parameter(param: Mapping[str, Any]) -> dict[str, str]:
+    if not isinstance(param, Mapping):
+        raise InvalidInputError(f"each proxy parameter must be a mapping, got {param!r}")
+    unknown = set(param) - {"name", "value", "type", "in"}
+    if unknown:
+        raise InvalidInputError(f"unknown proxy parameter key(s) {sorted(unknown)}")
+    name = param.get("name")
+    if not isinstance(name, str) or not name:
+        raise InvalidInputError(f"proxy parameter needs a non-empty 'name', got {param!r}")
+    kind = param.get("type", param.get("in", "header"))
+    if kind not in ("header", "query"):
+        raise InvalidInputError(f"proxy parameter type must be 'header' or 'query', got {kind!r}")
+    value = param.get("value")
+    if value is None:
+        raise InvalidInputError(f"proxy parameter {name!r} needs a value")
+    return {"name": name, "type": kind, "value": value if isinstance(value, str) else str(value)}
+
+
+def _merge_searches(parts: Sequence[SearchResponse]) -> SearchResponse:
+    """Join the answers of split searches as if one request had asked every query."""
+    from attrs import evolve
+
+    results: list[SearchResult] = []
+    statuses: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    guidance: list[str] = []
+    errors = [p.error for p in parts if p.error]
+    for part in parts:
+        for result in part.results:
+            results.append(evolve(result, index=len(results) + 1))
+        for status in part.toolkit_connection_statuses:
+            statuses.setdefault(status.toolkit, status)
+        schemas.update(part.tool_schemas)
+        guidance.extend(g for g in part.next_steps_guidance if g not in guidance)
+    return SearchResponse(
+        success=all(p.success for p in parts),
+        error="; ".join(errors) if errors else None,
+        results=results,
+        toolkit_connection_statuses=list(statuses.values()),
+        tool_schemas=schemas,
+        time_info=parts[0].time_info,
+        session=parts[0].session,
+        next_steps_guidance=guidance,
+    )

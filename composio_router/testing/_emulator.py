@@ -1,0 +1,298 @@
+"""The public :class:`Emulator`: lifecycle, thread mode and state helpers for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import functools
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType, TracebackType
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from ._app import build_app
+from ._catalog import Catalog
+from ._demo_tools import build_demo_catalog
+from ._engine import Engine
+from ._faults import Faults
+from ._journal import Journal
+from ._runtime import Runtime
+from ._search import SearchIndex
+from ._state import State, StoredSession
+
+__all__ = ["Emulator"]
+
+T = TypeVar("T")
+
+
+@functools.cache
+def _shared_catalog() -> tuple[Catalog, SearchIndex]:
+    # Immutable, so every emulator in the process shares one (cheap start-up in tests).
+    catalog = build_demo_catalog()
+    names = {slug: tk.name for slug, tk in catalog.toolkits.items()}
+    return catalog, SearchIndex(catalog.tools.values(), names)
+
+
+class Emulator:
+    """An in-memory Composio Tool Router server on a loopback port.
+
+    Use ``async with Emulator() as emu`` inside an event loop, or
+    ``with Emulator.running_in_thread() as emu`` from synchronous code.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        user_api_key: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        multi_execute_limit: int = 50,
+        auto_complete_after_polls: int | None = None,
+        journal_limit: int = 10_000,
+        extra_fields: bool = False,
+    ) -> None:
+        if auto_complete_after_polls is not None and auto_complete_after_polls < 1:
+            raise ValueError("auto_complete_after_polls must be >= 1 or None")
+        if multi_execute_limit < 1:
+            raise ValueError("multi_execute_limit must be >= 1")
+        catalog, index = _shared_catalog()
+        state = State(catalog)
+        engine = Engine(state, index)
+        engine.multi_execute_limit = multi_execute_limit
+        self._rt = Runtime(
+            state=state,
+            engine=engine,
+            journal=Journal(journal_limit),
+            faults=Faults(),
+            api_key=api_key,
+            user_api_key=user_api_key,
+            latency=latency,
+            extra_fields=extra_fields,
+            auto_complete_after_polls=auto_complete_after_polls,
+        )
+        self._host = host
+        self._port = port
+        self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._runner is not None:
+            raise RuntimeError("emulator already started")
+        runner = web.AppRunner(
+            build_app(self._rt), access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self._host, self._port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._loop = asyncio.get_running_loop()
+        port = runner.addresses[0][1]
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        self._rt.url = f"http://{host}:{port}"
+        self._rt.engine.base_url = self._rt.url
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+        self._loop = None
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @classmethod
+    @contextlib.contextmanager
+    def running_in_thread(cls, **kwargs: Any) -> Iterator[Emulator]:
+        """Run an emulator on its own event loop in a daemon thread (for sync callers)."""
+        emu = cls(**kwargs)
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        holder: dict[str, Any] = {}
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            holder["stop"] = stop
+            holder["loop"] = asyncio.get_running_loop()
+            try:
+                await emu.start()
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            try:
+                await stop.wait()
+            finally:
+                await emu.stop()
+
+        thread = threading.Thread(
+            target=asyncio.run, args=(main(),), name="composio-router-emulator", daemon=True
+        )
+        thread.start()
+        ready.wait()
+        if failure:
+            thread.join()
+            raise failure[0]
+        try:
+            yield emu
+        finally:
+            holder["loop"].call_soon_threadsafe(holder["stop"].set)
+            thread.join(timeout=10)
+
+    # --- configuration -------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        if not self._rt.url:
+            raise RuntimeError("emulator is not running; use `async with Emulator()` or start()")
+        return self._rt.url
+
+    @property
+    def journal(self) -> Journal:
+        return self._rt.journal
+
+    @property
+    def faults(self) -> Faults:
+        return self._rt.faults
+
+    @property
+    def latency(self) -> float:
+        return self._rt.latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        if value < 0:
+            raise ValueError("latency must be >= 0")
+        self._rt.latency = value
+
+    @property
+    def extra_fields(self) -> bool:
+        return self._rt.extra_fields
+
+    @extra_fields.setter
+    def extra_fields(self, value: bool) -> None:
+        self._rt.extra_fields = value
+
+    @property
+    def multi_execute_limit(self) -> int:
+        return self._rt.engine.multi_execute_limit
+
+    @multi_execute_limit.setter
+    def multi_execute_limit(self, value: int) -> None:
+        self._rt.engine.multi_execute_limit = value
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._rt.state.catalog
+
+    # --- state helpers (callable from any thread) ------------------------------------------------
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the emulator's loop thread (directly when already there)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return fn()
+        try:
+            if asyncio.get_running_loop() is loop:
+                return fn()
+        except RuntimeError:
+            pass
+        if threading.current_thread() is getattr(loop, "_thread_id", None):
+            return fn()
+        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                fut.set_result(fn())
+            except BaseException as exc:
+                fut.set_exception(exc)
+
+        loop.call_soon_threadsafe(run)
+        return fut.result(timeout=10)
+
+    def connect_account(
+        self,
+        user_id: str,
+        toolkit: str,
+        status: str = "ACTIVE",
+        alias: str | None = None,
+        *,
+        account_type: str = "PRIVATE",
+        acl: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Pre-create a connected account; returns its ``ca_…`` id."""
+
+        def run() -> str:
+            ca = self._rt.state.create_account(
+                user_id,
+                toolkit,
+                status=status,
+                alias=alias,
+                account_type=account_type,
+                acl=dict(acl) if acl is not None else None,
+            )
+            return ca.id
+
+        return self._call(run)
+
+    def set_account_status(self, connected_account_id: str, status: str) -> None:
+        def run() -> None:
+            ca = self._rt.state.accounts.get(connected_account_id)
+            if ca is None:
+                raise KeyError(connected_account_id)
+            self._rt.state.set_status(ca, status)
+
+        self._call(run)
+
+    def complete_link(self, link_token_or_connected_account_id: str) -> str:
+        """Do what visiting the redirect URL does: the account becomes ACTIVE. Returns its id."""
+
+        def run() -> str:
+            ca = self._rt.state.find_account(link_token_or_connected_account_id)
+            if ca is None:
+                raise KeyError(link_token_or_connected_account_id)
+            self._rt.state.set_status(ca, "ACTIVE")
+            return ca.id
+
+        return self._call(run)
+
+    def mailbox(self, user_id: str) -> list[dict[str, Any]]:
+        """Emails sent by the gmail demo tools for this user (copies, oldest first)."""
+        return self._call(lambda: [dict(e) for e in self._rt.state.user(user_id).sent_emails])
+
+    def issues(self, user_id: str) -> list[dict[str, Any]]:
+        """Issues created by the github demo tools for this user (copies, oldest first)."""
+        return self._call(lambda: [dict(i) for i in self._rt.state.user(user_id).issues])
+
+    def connected_account(self, connected_account_id: str) -> dict[str, Any]:
+        """The §8.2 JSON of one account (without counting as a poll)."""
+        return self._call(lambda: self._rt.state.accounts[connected_account_id].to_json())
+
+    @property
+    def sessions(self) -> Mapping[str, StoredSession]:
+        """Live read-only view of the stored sessions by id."""
+        return MappingProxyType(self._rt.state.sessions)
+
+    def __repr__(self) -> str:
+        where = self._rt.url or "not running"
+        return f"<Emulator {where}>"

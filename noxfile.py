@@ -1,0 +1,92 @@
+"""Developer tasks: ``python3 noxfile.py -s tests`` (or ``nox -s tests`` where nox is installed).
+
+Sessions: tests, lint, typecheck, generate, demo, bench.
+
+Run as a script, this file bootstraps itself: if nox is not importable it creates
+``.nox/.bootstrap`` with nox in it (from the package index, nothing else) and
+re-runs itself there. That is what lets the README's quickstart be one command on
+a machine that has only Python 3.11.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _bootstrap() -> None:
+    venv = HERE / ".nox" / ".bootstrap"
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not python.exists():
+        print("nox is not installed: creating .nox/.bootstrap with nox in it", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "nox"], check=True)
+    os.execv(str(python), [str(python), "-m", "nox", "-f", str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+try:
+    import nox
+except ImportError:
+    if __name__ == "__main__":
+        _bootstrap()
+    raise
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "venv"
+
+PYTHON = "3.11"
+# The provider SDKs that the provider tests check our output against; test-only.
+PROVIDER_SDKS = ["openai", "anthropic", "google-genai", "langchain-core"]
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The whole suite against the in-process emulator, warnings as errors."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff, and the check that the generated sync facade is up to date."""
+    session.install("ruff", "-e", ".")
+    session.run("ruff", "check", "composio_router", "tests", "benchmarks", "scripts", "noxfile.py")
+    if (HERE / "scripts" / "generate_sync.py").exists():
+        session.run("python", "scripts/generate_sync.py", "--check")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package (the generated facade included)."""
+    session.install("mypy", "-e", ".")
+    session.run("mypy", "--strict", "composio_router")
+
+
+@nox.session(python=PYTHON)
+def generate(session: nox.Session) -> None:
+    """Regenerate composio_router/_sync.py from the async classes."""
+    session.install("-e", ".")
+    session.run("python", "scripts/generate_sync.py")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The guided demo, offline on the emulator unless COMPOSIO_API_KEY is set."""
+    session.install(".")
+    session.run("python", "-m", "composio_router", "demo", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the emulator on loopback (see benchmarks/README.md)."""
+    session.install(".", "psutil")
+    session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+if __name__ == "__main__":
+    sys.exit(nox.main())
