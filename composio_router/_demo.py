@@ -80,7 +80,7 @@ async def _offline() -> None:
                     [
                         ("WEATHER_GET_FORECAST", {"city": "Lisbon"}),
                         ("WEATHER_GET_FORECAST", {"city": "Oslo"}),
-                        ("GMAIL_LIST_EMAILS", {}),
+                        ("GMAIL_FETCH_EMAILS", {}),
                         ("SHOUT", {"text": "all done"}),
                     ]
                 ),

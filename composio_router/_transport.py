@@ -165,6 +165,42 @@ class Transport:
     def url(self, path: str) -> str:
         return self._base_url + path
 
+    async def storage_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> bytes:
+        """PUT or GET a presigned storage URL: same pool, but never a Composio credential.
+
+        Presigned URLs live on another origin and carry their own authorisation in the
+        query (spec §4.15, §1.3): sending ``x-api-key`` there would leak it.
+        """
+        session = self._session()
+        headers = {"User-Agent": USER_AGENT}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        deadline = self.options.timeout if timeout is UNSET else timeout
+        target = URL(url, encoded=True)
+        try:
+            with anyio.fail_after(deadline):
+                async with session.request(method, target, data=data, headers=headers) as resp:
+                    raw = await resp.read()
+                    status = resp.status
+        except TimeoutError:
+            raise APITimeoutError(f"{method} to storage did not complete within {deadline} s",
+                                  method=method, path=target.path) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise self._connection_error(exc, method, target.path) from None
+        if not 200 <= status < 300:
+            cls = status_error_class(status)
+            raise cls(f"{status} from file storage: {self._snippet(raw)}", status_code=status,
+                      body=self._snippet(raw), method=method, path=target.path)
+        return raw
+
     async def request(
         self,
         method: str,

@@ -11,11 +11,14 @@ import functools
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from . import fanout
+from ._config import url_origin
 from ._retry import Idempotency
 from ._session_config import build_config_body
 from ._transport import encode_query, path_segment
 from .connections import AsyncConnectionRequest
 from .errors import ConflictError, InvalidInputError, SessionConfigConflictError, ToolNotFoundError
+from .fanout import BatchItemResult, MultiExecuteResult, ToolCall
 from .models._converter import converter
 from .models._unset import UNSET, Unset
 from .models.config import (
@@ -31,6 +34,7 @@ from .models.config import (
 )
 from .models.connections import AuthLink
 from .models.execution import ExecuteResult, ProxyExecuteResult, ProxyMethod
+from .models.files import FilesPage, RemoteFile
 from .models.pages import Page
 from .models.search import SearchResponse, SearchResult
 from .models.session import (
@@ -42,11 +46,14 @@ from .models.session import (
 )
 from .models.toolkits import ToolkitInfo
 from .models.tools import Tool, ToolkitRef
+from .pagination import iterate_pages
+from .providers import Provider
+from .providers import modifiers as _mods
+from .providers.modifiers import Modifiers
 
 if TYPE_CHECKING:
     from .client import AsyncComposio
     from .custom_tools import CustomToolRegistry, RegisteredCustomTool, RegisteredCustomToolkit
-    from .fanout import BatchItemResult, MultiExecuteResult, ToolCall
 
 __all__ = ["META_TOOL_SLUGS", "PROXY_METHODS", "AsyncSession"]
 
@@ -69,6 +76,7 @@ _SEARCH_BATCH = 7  # the server answers 400 to an 8th query (spec §4.11)
 _TOOLS_PAGE = 500  # the largest page GET …/tools serves (spec §4.13)
 _TOOLKITS_PAGE_MAX = 50
 _HISTORY_PAGE_MAX = 100
+_FILES_PAGE_MAX = 500
 
 
 def _check_arguments(arguments: Mapping[str, Any] | None, what: str = "arguments") -> dict[str, Any]:
@@ -150,8 +158,6 @@ class AsyncSession:
         The API key is attached only when the URL has the API's origin (spec §1.3):
         a key is never handed to another host.
         """
-        from ._config import url_origin
-
         headers = {}
         if url_origin(self.info.mcp.url) == self._transport.options.origin:
             headers["x-api-key"] = self._transport.options.api_key
@@ -202,14 +208,47 @@ class AsyncSession:
         self._tools_cache = tools
         return list(tools)
 
-    async def tools(self, modifiers: Any = None) -> Any:
-        """The session's tools in the client's provider format, ready to hand to an LLM."""
-        tools = await self.get_meta_tools()
-        return self._client.provider.wrap_tools(tools, modifiers=modifiers)
+    # -- providers (composio_router.providers) ------------------------------------------------
 
-    async def get_provider_tools(self, provider: Any, modifiers: Any = None) -> Any:
-        """The session's tools converted for another provider than the client's."""
-        return provider.wrap_tools(await self.get_meta_tools(), modifiers=modifiers)
+    def _modifiers(self, modifiers: Modifiers) -> tuple[_mods.Modifier, ...]:
+        # The client's modifiers first, then the call's own.
+        return _mods.normalize_modifiers(self._client.modifiers, modifiers)
+
+    async def tools(self, modifiers: Modifiers = None) -> Any:
+        """The session's tools in the client's provider format, ready to hand to an LLM.
+
+        Default provider: OpenAI Chat Completions (``{"type": "function", ...}``). Schema
+        ``modifiers`` (after the client's own) rewrite the tools first. The schemas come
+        from the session's cache: see :meth:`get_meta_tools` to refresh them.
+        """
+        return await self.get_provider_tools(self._client.provider, modifiers)
+
+    async def get_provider_tools(self, provider: Provider[Any], modifiers: Modifiers = None) -> Any:
+        """The session's tools converted for ``provider`` (e.g. ``AnthropicProvider()``), not the client's."""
+        return provider.wrap_tools(await self.get_meta_tools(), modifiers=self._modifiers(modifiers), session=self)
+
+    async def handle_tool_calls(
+        self,
+        response: Any,
+        *,
+        provider: Provider[Any] | None = None,
+        modifiers: Modifiers = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> list[Any]:
+        """Run every tool call of a model response concurrently; return the answers, in call order.
+
+        ``response`` is the provider SDK's response (``ChatCompletion``, ``Message``,
+        ``Response``, ``GenerateContentResponse``, ``AIMessage``) or its ``model_dump()``
+        dict, read by ``provider`` (default: the client's). Arguments may be a JSON
+        string, empty or null. All calls go through :meth:`multi_execute` (custom tools
+        included, execute ``modifiers`` applied; over 20 calls run as consecutive batches
+        of 20, each bounded by ``timeout``). Each answer is that provider's message
+        (``role: tool`` messages, ``tool_result`` blocks, ``function_call_output`` items,
+        ``function_response`` parts) whose content is the JSON of
+        ``{"successful", "data", "error"}``. A failed call is an answer, not an exception.
+        """
+        chosen = provider if provider is not None else self._client.provider
+        return await chosen.handle_tool_calls(response, self, modifiers=modifiers, timeout=timeout)
 
     def custom_tools(self, toolkit: str | None = None) -> list[RegisteredCustomTool]:
         """The custom tools bound to this session, with final ``LOCAL_…`` slugs and schemas."""
@@ -268,9 +307,7 @@ class AsyncSession:
 
         if len(chunks) == 1:
             return await one(chunks[0])
-        from .fanout import gather_in_order
-
-        return _merge_searches(await gather_in_order([functools.partial(one, c) for c in chunks]))
+        return _merge_searches(await fanout.gather_in_order([functools.partial(one, c) for c in chunks]))
 
     # -- execution --------------------------------------------------------------------------
 
@@ -283,6 +320,7 @@ class AsyncSession:
         timeout: float | None | Unset = UNSET,
         input_responses: Mapping[str, Any] | None = None,
         request_state: str | None = None,
+        modifiers: Modifiers = None,
     ) -> ExecuteResult:
         """Run one tool: an app tool, a meta tool, or a custom tool (in this process).
 
@@ -290,25 +328,47 @@ class AsyncSession:
         (``GREP``). A ``COMPOSIO_MULTI_EXECUTE_TOOL`` batch that contains custom tools
         is split: those run here, the rest in one remote call, merged in request order.
         Not retried on failure unless the request provably did not run.
+        ``before_execute`` / ``after_execute`` ``modifiers`` (after the client's own)
+        rewrite the arguments and the result.
         """
+        mods = self._modifiers(modifiers)
+        if not _mods.has_execute_modifiers(mods):
+            return await self._execute_routed(
+                tool_slug, arguments, account=account, timeout=timeout,
+                input_responses=input_responses, request_state=request_state,
+            )
+        _check_slug(tool_slug)
+        slug, toolkit = _mods.tool_identity(self, tool_slug)
+        args = await _mods.apply_before_execute(mods, slug, toolkit, _check_arguments(arguments))
+        result = await self._execute_routed(
+            tool_slug, args, account=account, timeout=timeout,
+            input_responses=input_responses, request_state=request_state,
+        )
+        return await _mods.apply_after_execute(mods, slug, toolkit, result)
+
+    async def _execute_routed(
+        self,
+        tool_slug: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        account: str | None = None,
+        timeout: float | None | Unset = UNSET,
+        input_responses: Mapping[str, Any] | None = None,
+        request_state: str | None = None,
+    ) -> ExecuteResult:
+        # execute() without modifiers: route to a custom tool, a mixed batch or the server.
         _check_slug(tool_slug)
         args = _check_arguments(arguments)
         if account is not None and (not isinstance(account, str) or not account):
             raise InvalidInputError(f"account must be a non-empty string, got {account!r}")
         if tool_slug == MULTI_EXECUTE_SLUG:
-            from .fanout import check_meta_batch_size
-
-            check_meta_batch_size(args)
+            fanout.check_meta_batch_size(args)
         if self._custom is not None:
             local = self._custom.resolve(tool_slug)
             if local is not None:
-                from .fanout import run_local_tool
-
-                return await run_local_tool(self, local, args, timeout=timeout)
+                return await fanout.run_local_tool(self, local, args, timeout=timeout)
             if tool_slug == MULTI_EXECUTE_SLUG and self._batch_has_local(args):
-                from .fanout import execute_mixed_batch
-
-                return await execute_mixed_batch(self, args, endpoint="execute", timeout=timeout)
+                return await fanout.execute_mixed_batch(self, args, endpoint="execute", timeout=timeout)
         return await self._execute_remote(
             tool_slug, args, account=account, timeout=timeout,
             input_responses=input_responses, request_state=request_state,
@@ -362,13 +422,9 @@ class AsyncSession:
             )
         args = _check_arguments(arguments)
         if slug == MULTI_EXECUTE_SLUG:
-            from .fanout import check_meta_batch_size
-
-            check_meta_batch_size(args)
+            fanout.check_meta_batch_size(args)
         if slug == MULTI_EXECUTE_SLUG and self._custom is not None and self._batch_has_local(args):
-            from .fanout import execute_mixed_batch
-
-            return await execute_mixed_batch(self, args, endpoint="execute_meta", timeout=timeout)
+            return await fanout.execute_mixed_batch(self, args, endpoint="execute_meta", timeout=timeout)
         return await self._execute_meta_remote(
             slug, args, timeout=timeout, input_responses=input_responses, request_state=request_state
         )
@@ -415,16 +471,21 @@ class AsyncSession:
         *,
         max_concurrency: int = 20,
         timeout: float | None | Unset = UNSET,
+        modifiers: Modifiers = None,
     ) -> MultiExecuteResult:
         """Run up to 20 tool calls concurrently and return their results in request order.
 
         ``calls`` are ``(slug, arguments)`` pairs or ``{"tool_slug": ..., "arguments": ...,
         "account": ...}`` mappings. Custom tools run in this process next to the remote
         ones; one item's failure is recorded in its slot and never loses the others.
+        ``before_execute`` modifiers (after the client's own) run on each item before the
+        batch starts, ``after_execute`` ones on each item's result.
         """
-        from .fanout import multi_execute
-
-        return await multi_execute(self, calls, max_concurrency=max_concurrency, timeout=timeout)
+        mods = self._modifiers(modifiers)
+        if _mods.has_execute_modifiers(mods):
+            calls = await _mods.modify_calls(self, mods, calls)
+        batch = await fanout.multi_execute(self, calls, max_concurrency=max_concurrency, timeout=timeout)
+        return await _mods.modify_batch(self, mods, batch)
 
     async def iter_multi_execute(
         self,
@@ -432,12 +493,14 @@ class AsyncSession:
         *,
         max_concurrency: int = 20,
         timeout: float | None | Unset = UNSET,
+        modifiers: Modifiers = None,
     ) -> AsyncIterator[BatchItemResult]:
         """Like :meth:`multi_execute`, but yields each item's result as soon as it completes."""
-        from .fanout import iter_multi_execute
-
-        async for item in iter_multi_execute(self, calls, max_concurrency=max_concurrency, timeout=timeout):
-            yield item
+        mods = self._modifiers(modifiers)
+        if _mods.has_execute_modifiers(mods):
+            calls = await _mods.modify_calls(self, mods, calls)
+        async for item in fanout.iter_multi_execute(self, calls, max_concurrency=max_concurrency, timeout=timeout):
+            yield await _mods.modify_batch_item(self, mods, item)
 
     async def proxy_execute(
         self,
@@ -567,17 +630,101 @@ class AsyncSession:
         timeout: float | None | Unset = UNSET,
     ) -> AsyncIterator[ToolkitInfo]:
         """Every toolkit of every page, fetching pages as the iteration reaches them."""
-        cursor: str | None = None
-        while True:
-            page = await self.toolkits(
+        async def page(cursor: str | None) -> Page[ToolkitInfo]:
+            return await self.toolkits(
                 toolkits=toolkits, next_cursor=cursor, limit=limit, is_connected=is_connected,
                 search=search, timeout=timeout,
             )
-            for item in page.items:
-                yield item
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+
+        async for item in iterate_pages(page):
+            yield item
+
+    # -- workbench files ----------------------------------------------------------------------------
+
+    def _mount_path(self, mount_id: str) -> str:
+        return self._path + "/mounts/" + path_segment(mount_id, what="mount_id")
+
+    async def list_files(
+        self,
+        prefix: str | None = None,
+        *,
+        mount_id: str = "files",
+        cursor: str | None = None,
+        limit: int | None = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> FilesPage:
+        """One page of the files in a workbench mount (``/mnt/files`` in the sandbox)."""
+        if prefix is not None and (not isinstance(prefix, str) or not prefix):
+            raise InvalidInputError(f"prefix must be a non-empty string, got {prefix!r}")
+        query = encode_query(
+            {"cursor": cursor, "limit": _check_limit(limit, _FILES_PAGE_MAX), "mount_relative_prefix": prefix}
+        )
+        data = await self._transport.request(
+            "GET", self._mount_path(mount_id) + "/items", query=query, idempotency=Idempotency.SAFE, timeout=timeout
+        )
+        return converter.structure(data, FilesPage)
+
+    async def iter_files(
+        self,
+        prefix: str | None = None,
+        *,
+        mount_id: str = "files",
+        limit: int | None = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> AsyncIterator[RemoteFile]:
+        """Every file of a mount, across pages."""
+        async for item in iterate_pages(
+            lambda cursor: self.list_files(prefix, mount_id=mount_id, cursor=cursor, limit=limit, timeout=timeout)
+        ):
+            yield item
+
+    async def upload_file(
+        self,
+        path: str,
+        content: bytes,
+        *,
+        mimetype: str | None = None,
+        mount_id: str = "files",
+        timeout: float | None | Unset = UNSET,
+    ) -> RemoteFile:
+        """Store ``content`` at ``path`` in the mount (a presigned PUT; no API key leaves for storage)."""
+        _check_relative_path(path)
+        if not isinstance(content, bytes | bytearray | memoryview):
+            raise InvalidInputError(f"content must be bytes, got {type(content).__name__}")
+        body: dict[str, Any] = {"mount_relative_path": path}
+        if mimetype is not None:
+            body["mimetype"] = _check_slug(mimetype, "mimetype")
+        target = await self._transport.request(
+            "POST", self._mount_path(mount_id) + "/upload_url", body=body, idempotency=Idempotency.SAFE, timeout=timeout
+        )
+        await self._transport.storage_request(
+            "PUT", str(target["upload_url"]), data=bytes(content),
+            content_type=mimetype or "application/octet-stream", timeout=timeout,
+        )
+        return RemoteFile(
+            mount_relative_path=str(target.get("mount_relative_path", path)),
+            sandbox_mount_prefix=str(target.get("sandbox_mount_prefix", "")),
+            size=len(content),
+        )
+
+    async def download_file(
+        self, path: str, *, mount_id: str = "files", timeout: float | None | Unset = UNSET
+    ) -> bytes:
+        """The bytes of a file in the mount (a presigned GET, without credentials)."""
+        _check_relative_path(path)
+        target = await self._transport.request(
+            "POST", self._mount_path(mount_id) + "/download_url", body={"mount_relative_path": path},
+            idempotency=Idempotency.SAFE, timeout=timeout,
+        )
+        return await self._transport.storage_request("GET", str(target["download_url"]), timeout=timeout)
+
+    async def delete_file(self, path: str, *, mount_id: str = "files", timeout: float | None | Unset = UNSET) -> None:
+        """Delete a file from the mount; deleting a missing file succeeds."""
+        _check_relative_path(path)
+        await self._transport.request(
+            "POST", self._mount_path(mount_id) + "/delete", body={"mount_relative_path": path},
+            idempotency=Idempotency.SAFE, timeout=timeout,
+        )
 
     # -- lifecycle and configuration -------------------------------------------------------------
 
@@ -665,19 +812,22 @@ class AsyncSession:
         self, *, limit: int | None = None, timeout: float | None | Unset = UNSET
     ) -> AsyncIterator[ConfigHistoryEntry]:
         """Every past configuration, newest first, across pages."""
-        cursor: str | None = None
-        while True:
-            page = await self.config_history(cursor=cursor, limit=limit, timeout=timeout)
-            for item in page.items:
-                yield item
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+        async for item in iterate_pages(
+            lambda cursor: self.config_history(cursor=cursor, limit=limit, timeout=timeout)
+        ):
+            yield item
 
     async def delete(self, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete the session. It can no longer be used; deleting it again is a 404."""
         data = await self._transport.request("DELETE", self._path, idempotency=Idempotency.SAFE, timeout=timeout)
         return converter.structure(data, DeletedSession)
+
+
+def _check_relative_path(path: object) -> str:
+    # Relative to the mount: no leading slash, no parent segments (spec §4.15).
+    if not isinstance(path, str) or not path or path.startswith("/") or ".." in path.split("/"):
+        raise InvalidInputError(f"path must be relative to the mount, without '..', got {path!r}")
+    return path
 
 
 def _custom_tool_model(tool: RegisteredCustomTool) -> Tool:

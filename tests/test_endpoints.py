@@ -82,8 +82,8 @@ async def test_preloaded_tools_are_listed(client: AsyncComposio) -> None:
     session = await client.create(user_id="u", toolkits=["weather"], preload=["WEATHER_GET_FORECAST"])
     slugs = {t.slug for t in await session.get_meta_tools()}
     assert "WEATHER_GET_FORECAST" in slugs
-    provided = await session.tools()  # identity provider until a real one is configured
-    assert {t.slug for t in provided} == slugs
+    provided = await session.tools()  # default provider: OpenAI chat completions tools
+    assert {t["function"]["name"] for t in provided} == slugs
 
 
 async def test_search(session: AsyncSession, emulator: Emulator) -> None:

@@ -12,7 +12,9 @@ from .conftest import P, assert_error, call, new_session
 pytestmark = pytest.mark.anyio
 
 
-async def execute(http: aiohttp.ClientSession, sid: str, slug: str, arguments: Any = None, **extra: Any) -> tuple[int, Any]:
+async def execute(
+    http: aiohttp.ClientSession, sid: str, slug: str, arguments: Any = None, **extra: Any
+) -> tuple[int, Any]:
     body = {"tool_slug": slug, **extra}
     if arguments is not None:
         body["arguments"] = arguments
@@ -67,7 +69,9 @@ async def test_bad_arguments_are_tool_level_failures(http: aiohttp.ClientSession
     assert_failed(r, "colour")
 
 
-async def test_auth_toolkits_need_an_active_connection(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_auth_toolkits_need_an_active_connection(
+    emu: Emulator, http: aiohttp.ClientSession
+) -> None:
     sid = (await new_session(http))["session_id"]
     args = {"recipient_email": "ana@example.com", "subject": "Hi", "body": "Hello"}
     _, r = await execute(http, sid, "GMAIL_SEND_EMAIL", args)
@@ -101,7 +105,13 @@ async def test_account_selection(emu: Emulator, http: aiohttp.ClientSession) -> 
 
 
 async def test_request_level_errors(http: aiohttp.ClientSession) -> None:
-    sid = (await new_session(http, toolkits={"enable": ["weather"]}, tools={"weather": {"enable": ["WEATHER_GET_CURRENT"]}}))["session_id"]
+    sid = (
+        await new_session(
+            http,
+            toolkits={"enable": ["weather"]},
+            tools={"weather": {"enable": ["WEATHER_GET_CURRENT"]}},
+        )
+    )["session_id"]
     status, payload = await execute(http, sid, "NOPE_TOOL", {})
     assert status == 400
     assert_error(payload, 400, "ToolRouter_ToolNotFound")
@@ -118,26 +128,58 @@ async def test_request_level_errors(http: aiohttp.ClientSession) -> None:
 
 
 async def test_approval_flow(http: aiohttp.ClientSession) -> None:
-    sid = (await new_session(http, toolkits={"enable": ["text"], "require_approval": ["text"]}))["session_id"]
+    sid = (await new_session(http, toolkits={"enable": ["text"], "require_approval": ["text"]}))[
+        "session_id"
+    ]
     args = {"text": "abc"}
     _, r = await execute(http, sid, "TEXT_UPPERCASE", args)
     assert r["result_type"] == "input_required"
     assert "data" not in r and "log_id" not in r
-    (req_id, req), = r["input_requests"].items()
-    assert req["type"] == "elicitation" and req["mode"] == "form" and req["requested_schema"]["type"] == "object"
-    _, r2 = await execute(http, sid, "TEXT_UPPERCASE", args, input_responses={req_id: {"action": "accept"}}, request_state=r["request_state"])
+    ((req_id, req),) = r["input_requests"].items()
+    assert (
+        req["type"] == "elicitation"
+        and req["mode"] == "form"
+        and req["requested_schema"]["type"] == "object"
+    )
+    _, r2 = await execute(
+        http,
+        sid,
+        "TEXT_UPPERCASE",
+        args,
+        input_responses={req_id: {"action": "accept"}},
+        request_state=r["request_state"],
+    )
     assert assert_completed(r2) == {"text": "ABC"}
-    _, r3 = await execute(http, sid, "TEXT_UPPERCASE", args, input_responses={req_id: {"action": "decline"}}, request_state=r["request_state"])
+    _, r3 = await execute(
+        http,
+        sid,
+        "TEXT_UPPERCASE",
+        args,
+        input_responses={req_id: {"action": "decline"}},
+        request_state=r["request_state"],
+    )
     assert r3["result_type"] == "failed"
-    status, _ = await execute(http, sid, "TEXT_UPPERCASE", args, input_responses={req_id: {"action": "accept"}}, request_state="rs_forged")
+    status, _ = await execute(
+        http,
+        sid,
+        "TEXT_UPPERCASE",
+        args,
+        input_responses={req_id: {"action": "accept"}},
+        request_state="rs_forged",
+    )
     assert status == 400
 
 
 def multi(tools: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"slug": "COMPOSIO_MULTI_EXECUTE_TOOL", "arguments": {"tools": tools, "sync_response_to_workbench": False}}
+    return {
+        "slug": "COMPOSIO_MULTI_EXECUTE_TOOL",
+        "arguments": {"tools": tools, "sync_response_to_workbench": False},
+    }
 
 
-async def test_multi_execute_runs_items_concurrently_in_order(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_multi_execute_runs_items_concurrently_in_order(
+    emu: Emulator, http: aiohttp.ClientSession
+) -> None:
     sid = (await new_session(http))["session_id"]
     items = [{"tool_slug": "UTILS_SLEEP", "arguments": {"seconds": 0.3}} for _ in range(5)]
     status, r = await call(http, "POST", f"{P}/{sid}/execute_meta", json=multi(items))
@@ -145,7 +187,10 @@ async def test_multi_execute_runs_items_concurrently_in_order(emu: Emulator, htt
     data = assert_completed(r)
     assert [x["index"] for x in data["results"]] == [0, 1, 2, 3, 4]
     assert data["total_count"] == 5 and data["success_count"] == 5 and data["error_count"] == 0
-    spans = [(x["response"]["data"]["started"], x["response"]["data"]["finished"]) for x in data["results"]]
+    spans = [
+        (x["response"]["data"]["started"], x["response"]["data"]["finished"])
+        for x in data["results"]
+    ]
     # Every sleep started before any of them finished: they overlapped on the server.
     assert max(s for s, _ in spans) < min(f for _, f in spans)
     entry = emu.journal.find("POST", f"{P}/*/execute_meta")[-1]
@@ -161,7 +206,12 @@ async def test_multi_execute_partial_failure_and_custom_items(http: aiohttp.Clie
         {"tool_slug": "TEXT_REVERSE", "arguments": {"text": "ab"}},
     ]
     # Through /execute with the meta slug: same payload as execute_meta (§6).
-    status, r = await call(http, "POST", f"{P}/{sid}/execute", json={"tool_slug": "COMPOSIO_MULTI_EXECUTE_TOOL", "arguments": {"tools": items}})
+    status, r = await call(
+        http,
+        "POST",
+        f"{P}/{sid}/execute",
+        json={"tool_slug": "COMPOSIO_MULTI_EXECUTE_TOOL", "arguments": {"tools": items}},
+    )
     assert status == 200
     assert r["result_type"] == "failed"
     assert r["error"] == "2 out of 4 tools failed"
@@ -187,53 +237,111 @@ async def test_multi_execute_cap(emu: Emulator, http: aiohttp.ClientSession) -> 
 
 async def test_execute_meta_rules(http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
-    status, payload = await call(http, "POST", f"{P}/{sid}/execute_meta", json={"slug": "GMAIL_SEND_EMAIL"})
+    status, payload = await call(
+        http, "POST", f"{P}/{sid}/execute_meta", json={"slug": "GMAIL_SEND_EMAIL"}
+    )
     assert status == 400
-    status, payload = await call(http, "POST", f"{P}/{sid}/execute_meta", json={"slug": "COMPOSIO_WAIT_FOR_CONNECTIONS"})
+    status, payload = await call(
+        http, "POST", f"{P}/{sid}/execute_meta", json={"slug": "COMPOSIO_WAIT_FOR_CONNECTIONS"}
+    )
     assert status == 400
     assert_error(payload, 400, "ToolRouter_ToolNotAllowed")
-    status, r = await call(http, "POST", f"{P}/{sid}/execute_meta", json={"slug": "COMPOSIO_REMOTE_WORKBENCH", "arguments": {"code_to_execute": "print(1)"}})
+    status, r = await call(
+        http,
+        "POST",
+        f"{P}/{sid}/execute_meta",
+        json={"slug": "COMPOSIO_REMOTE_WORKBENCH", "arguments": {"code_to_execute": "print(1)"}},
+    )
     data = assert_completed(r)
-    assert data["stdout"] == "" and "not emulated" in data["stderr"] and isinstance(data["results"], str)
-    status, r = await call(http, "POST", f"{P}/{sid}/execute_meta", json={"slug": "COMPOSIO_REMOTE_BASH_TOOL", "arguments": {"command": "ls"}})
+    assert (
+        data["stdout"] == ""
+        and "not emulated" in data["stderr"]
+        and isinstance(data["results"], str)
+    )
+    status, r = await call(
+        http,
+        "POST",
+        f"{P}/{sid}/execute_meta",
+        json={"slug": "COMPOSIO_REMOTE_BASH_TOOL", "arguments": {"command": "ls"}},
+    )
     data = assert_completed(r)
-    assert data["stdoutLines"] == 0 and data["stderrLines"] == 1 and "not emulated" in data["stderr"]
-    status, r = await call(http, "POST", f"{P}/{sid}/execute_meta", json={"slug": "COMPOSIO_REMOTE_BASH_TOOL", "arguments": {}})
+    assert (
+        data["stdoutLines"] == 0 and data["stderrLines"] == 1 and "not emulated" in data["stderr"]
+    )
+    status, r = await call(
+        http,
+        "POST",
+        f"{P}/{sid}/execute_meta",
+        json={"slug": "COMPOSIO_REMOTE_BASH_TOOL", "arguments": {}},
+    )
     assert r["result_type"] == "failed" and "command" in r["error"]
 
 
 async def test_search_meta_and_schemas(http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
-    status, r = await call(http, "POST", f"{P}/{sid}/execute_meta", json={
-        "slug": "COMPOSIO_SEARCH_TOOLS",
-        "arguments": {"queries": [{"use_case": "send an email with gmail"}], "session": {"generate_id": True}},
-    })
+    _, r = await call(
+        http,
+        "POST",
+        f"{P}/{sid}/execute_meta",
+        json={
+            "slug": "COMPOSIO_SEARCH_TOOLS",
+            "arguments": {
+                "queries": [{"use_case": "send an email with gmail"}],
+                "session": {"generate_id": True},
+            },
+        },
+    )
     data = assert_completed(r)
     assert data["results"][0]["primary_tool_slugs"][0] == "GMAIL_SEND_EMAIL"
     assert data["session"]["generate_id"] is True
-    status, r = await call(http, "POST", f"{P}/{sid}/execute", json={
-        "tool_slug": "COMPOSIO_GET_TOOL_SCHEMAS",
-        "arguments": {"tool_slugs": ["GITHUB_LIST_ISSUES", "NOPE"], "include": ["input_schema", "output_schema"]},
-    })
+    _, r = await call(
+        http,
+        "POST",
+        f"{P}/{sid}/execute",
+        json={
+            "tool_slug": "COMPOSIO_GET_TOOL_SCHEMAS",
+            "arguments": {
+                "tool_slugs": ["GITHUB_LIST_ISSUES", "NOPE"],
+                "include": ["input_schema", "output_schema"],
+            },
+        },
+    )
     data = assert_completed(r)
     ref = data["tool_schemas"]["GITHUB_LIST_ISSUES"]
-    assert ref["hasFullSchema"] is True and "owner" in ref["input_schema"]["properties"] and "output_schema" in ref
+    assert (
+        ref["hasFullSchema"] is True
+        and "owner" in ref["input_schema"]["properties"]
+        and "output_schema" in ref
+    )
     assert data["not_found"] == ["NOPE"] and data["success"] is False
 
 
 async def test_manage_connections_creates_links(emu: Emulator, http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
     emu.connect_account("user-1", "slack")
-    status, r = await call(http, "POST", f"{P}/{sid}/execute_meta", json={
-        "slug": "COMPOSIO_MANAGE_CONNECTIONS", "arguments": {"toolkits": ["github", "slack", "weather", "nope"]},
-    })
+    _, r = await call(
+        http,
+        "POST",
+        f"{P}/{sid}/execute_meta",
+        json={
+            "slug": "COMPOSIO_MANAGE_CONNECTIONS",
+            "arguments": {"toolkits": ["github", "slack", "weather", "nope"]},
+        },
+    )
     data = assert_completed(r)
     res = data["results"]
-    assert res["github"]["status"] == "initiated" and res["github"]["redirect_url"].startswith(f"{emu.url}/link/lt_")
+    assert res["github"]["status"] == "initiated" and res["github"]["redirect_url"].startswith(
+        f"{emu.url}/link/lt_"
+    )
     assert res["slack"]["status"] == "active"
     assert res["weather"]["status"] == "active"
     assert res["nope"]["status"] == "failed"
-    assert data["summary"] == {"total_toolkits": 4, "active_connections": 2, "initiated_connections": 1, "failed_connections": 1}
+    assert data["summary"] == {
+        "total_toolkits": 4,
+        "active_connections": 2,
+        "initiated_connections": 1,
+        "failed_connections": 1,
+    }
     emu.complete_link(res["github"]["connected_account_id"])
     _, r = await execute(http, sid, "GITHUB_GET_REPOSITORY", {"owner": "acme", "repo": "api"})
     assert assert_completed(r)["full_name"] == "acme/api"

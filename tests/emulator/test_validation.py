@@ -22,16 +22,28 @@ pytestmark = pytest.mark.anyio
         ({"user_id": ""}, "user_id"),
         ({}, "user_id"),
         ({"user_id": "u", "search": {"enable": 1}}, "search.enable"),
-        ({"user_id": "u", "multi_account": {"enable": True, "max_accounts_per_toolkit": "5"}}, "max_accounts_per_toolkit"),
-        ({"user_id": "u", "multi_account": {"enable": True, "max_accounts_per_toolkit": 5.0}}, "max_accounts_per_toolkit"),
-        ({"user_id": "u", "multi_account": {"enable": True, "max_accounts_per_toolkit": 11}}, "max_accounts_per_toolkit"),
+        (
+            {"user_id": "u", "multi_account": {"enable": True, "max_accounts_per_toolkit": "5"}},
+            "max_accounts_per_toolkit",
+        ),
+        (
+            {"user_id": "u", "multi_account": {"enable": True, "max_accounts_per_toolkit": 5.0}},
+            "max_accounts_per_toolkit",
+        ),
+        (
+            {"user_id": "u", "multi_account": {"enable": True, "max_accounts_per_toolkit": 11}},
+            "max_accounts_per_toolkit",
+        ),
         ({"user_id": "u", "toolkits": None}, "toolkits"),
         ({"user_id": "u", "manage_connections": {"callback_url": None}}, "callback_url"),
         ({"user_id": "u", "workbench": {"enable": None}}, "workbench.enable"),
         ({"user_id": "u", "workbench": {"sandbox_size": "huge"}}, "sandbox_size"),
         ({"user_id": "u", "workbench": {"auto_offload_threshold": 0}}, "auto_offload_threshold"),
         ({"user_id": "u", "tags": ["readOnlyHint", "sparkly"]}, "sparkly"),
-        ({"user_id": "u", "toolkits": {"enable": ["gmail"], "disable": ["github"]}}, "mutually exclusive"),
+        (
+            {"user_id": "u", "toolkits": {"enable": ["gmail"], "disable": ["github"]}},
+            "mutually exclusive",
+        ),
         ({"user_id": "u", "toolkits": {"require_approval": []}}, "require_approval"),
         ({"user_id": "u", "instant": True}, "instant"),
         ({"user_id": "u", "proxy_execute": {}}, "enable"),
@@ -68,10 +80,18 @@ async def test_semantic_create_errors(http: aiohttp.ClientSession) -> None:
 async def test_other_endpoints_are_closed_and_strict(http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
     cases: list[tuple[str, dict[str, Any], str]] = [
-        ("execute", {"tool_slug": "TEXT_UPPERCASE", "arguments": {"text": "a"}, "session_id": sid}, "session_id"),
+        (
+            "execute",
+            {"tool_slug": "TEXT_UPPERCASE", "arguments": {"text": "a"}, "session_id": sid},
+            "session_id",
+        ),
         ("execute", {"tool_slug": "TEXT_UPPERCASE", "arguments": None}, "arguments"),
         ("execute", {"tool_slug": ""}, "tool_slug"),
-        ("execute", {"tool_slug": "TEXT_UPPERCASE", "enable_auto_workbench_offload": "true"}, "enable_auto_workbench_offload"),
+        (
+            "execute",
+            {"tool_slug": "TEXT_UPPERCASE", "enable_auto_workbench_offload": "true"},
+            "enable_auto_workbench_offload",
+        ),
         ("execute_meta", {"slug": "COMPOSIO_PROXY_EXECUTE"}, "slug"),
         ("execute_meta", {"slug": "COMPOSIO_SEARCH_TOOLS", "account": "x"}, "account"),
         ("search", {"queries": []}, "queries"),
@@ -79,19 +99,37 @@ async def test_other_endpoints_are_closed_and_strict(http: aiohttp.ClientSession
         ("search", {"queries": [{"use_case": "x", "known_fields": None}]}, "known_fields"),
         ("search", {"queries": [{"use_case": "x"}], "search_strategy": "deep"}, "search_strategy"),
         ("link", {"toolkit": "gmail", "alias": None}, "alias"),
-        ("proxy_execute", {"toolkit_slug": "github", "endpoint": "/x", "method": "TRACE"}, "method"),
         (
             "proxy_execute",
-            {"toolkit_slug": "github", "endpoint": "/x", "method": "GET", "parameters": [{"name": "a", "in": "header", "value": "b"}]},
+            {"toolkit_slug": "github", "endpoint": "/x", "method": "TRACE"},
+            "method",
+        ),
+        (
+            "proxy_execute",
+            {
+                "toolkit_slug": "github",
+                "endpoint": "/x",
+                "method": "GET",
+                "parameters": [{"name": "a", "in": "header", "value": "b"}],
+            },
             "in",
         ),
         (
             "proxy_execute",
-            {"toolkit_slug": "github", "endpoint": "/x", "method": "POST", "binary_body": {"url": "u", "base64": "b"}},
+            {
+                "toolkit_slug": "github",
+                "endpoint": "/x",
+                "method": "POST",
+                "binary_body": {"url": "u", "base64": "b"},
+            },
             "exactly one",
         ),
         ("attach", {"experimental": {"assistive_prompt_config": {}}}, "assistive_prompt_config"),
-        ("mounts/files/upload_url", {"mount_relative_path": "a.txt", "session_id": sid}, "session_id"),
+        (
+            "mounts/files/upload_url",
+            {"mount_relative_path": "a.txt", "session_id": sid},
+            "session_id",
+        ),
         ("mounts/files/upload_url", {"mount_relative_path": "../etc/passwd"}, ".."),
     ]
     for endpoint, body, needle in cases:
@@ -101,7 +139,12 @@ async def test_other_endpoints_are_closed_and_strict(http: aiohttp.ClientSession
 
 
 async def test_custom_tool_definitions_are_validated(http: aiohttp.ClientSession) -> None:
-    good = {"slug": "ok", "name": "n", "description": "d", "input_schema": {"type": "object", "properties": {}}}
+    good = {
+        "slug": "ok",
+        "name": "n",
+        "description": "d",
+        "input_schema": {"type": "object", "properties": {}},
+    }
     bad_cases = [
         ({**good, "slug": "has space"}, "slug"),
         ({**good, "name": ""}, "name"),
@@ -149,15 +192,29 @@ async def test_query_strings_are_strict(http: aiohttp.ClientSession) -> None:
 
 async def test_body_framing_rules(http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
-    status, payload = await call(http, "POST", P, data=b'{"user_id": "u",', headers={"content-type": "application/json"})
+    status, payload = await call(
+        http, "POST", P, data=b'{"user_id": "u",', headers={"content-type": "application/json"}
+    )
     assert status == 400 and "JSON" in payload["error"]["message"]
-    status, payload = await call(http, "POST", P, data=b"[1, 2]", headers={"content-type": "application/json"})
+    status, payload = await call(
+        http, "POST", P, data=b"[1, 2]", headers={"content-type": "application/json"}
+    )
     assert status == 400 and "object" in payload["error"]["message"]
-    status, payload = await call(http, "POST", P, data=b'{"user_id": "u"}', headers={"content-type": "text/plain"})
+    status, payload = await call(
+        http, "POST", P, data=b'{"user_id": "u"}', headers={"content-type": "text/plain"}
+    )
     assert status == 400 and "Content-Type" in payload["error"]["message"]
-    status, payload = await call(http, "POST", P, data=b'{"user_id": "u", "n": NaN}', headers={"content-type": "application/json"})
+    status, payload = await call(
+        http,
+        "POST",
+        P,
+        data=b'{"user_id": "u", "n": NaN}',
+        headers={"content-type": "application/json"},
+    )
     assert status == 400
     status, payload = await call(http, "GET", f"{P}/{sid}", json={"x": 1})
     assert status == 400 and "no body" in payload["error"]["message"]
-    status, payload = await call(http, "POST", f"{P}/{sid}/execute?debug=1", json={"tool_slug": "TEXT_UPPERCASE"})
+    status, payload = await call(
+        http, "POST", f"{P}/{sid}/execute?debug=1", json={"tool_slug": "TEXT_UPPERCASE"}
+    )
     assert status == 400 and "debug" in payload["error"]["message"]
