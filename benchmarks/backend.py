@@ -9,16 +9,19 @@ network guard and then runs ``python -m composio_router emulator`` in-process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from . import netguard
 
-__all__ = ["backend", "child_env"]
+__all__ = ["Backend", "backend", "child_env", "cpu_seconds"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -36,23 +39,54 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+class Backend(NamedTuple):
+    url: str
+    pid: int
+    latency: float
+    log_path: str
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as fh:
+                return "".join(fh.readlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds a process has used so far (Linux ``/proc``; else psutil)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import psutil
+
+        times = psutil.Process(pid).cpu_times()
+        return float(times.user + times.system)
+    except Exception:
+        return None
+
+
 @contextmanager
-def backend(latency: float = 0.0, *, startup_timeout: float = 20.0) -> Iterator[str]:
-    """Start an emulator process with ``latency`` seconds per request; yield its URL."""
+def backend(latency: float = 0.0, *, startup_timeout: float = 20.0) -> Iterator[Backend]:
+    """Start an emulator process with ``latency`` seconds per request; yield its URL and pid."""
+    log = tempfile.NamedTemporaryFile(prefix="bench-backend-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.backend", "--latency", repr(latency)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
         env=child_env(),
         cwd=ROOT,
     )
     try:
-        url = _wait_for_url(proc, startup_timeout)
-        # Keep draining stderr so a chatty server never blocks on a full pipe.
-        threading.Thread(target=_drain, args=(proc.stderr,), daemon=True).start()
+        url = _wait_for_url(proc, startup_timeout, log.name)
+        # Keep draining stdout so the server never blocks on a full pipe.
         threading.Thread(target=_drain, args=(proc.stdout,), daemon=True).start()
-        yield url
+        yield Backend(url, proc.pid, latency, log.name)
     finally:
         proc.terminate()
         try:
@@ -60,6 +94,10 @@ def backend(latency: float = 0.0, *, startup_timeout: float = 20.0) -> Iterator[
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+        log.close()
+        if not os.environ.get("BENCH_KEEP_BACKEND_LOG"):
+            with contextlib.suppress(OSError):
+                os.unlink(log.name)
 
 
 def _drain(stream: object) -> None:
@@ -70,7 +108,7 @@ def _drain(stream: object) -> None:
         pass
 
 
-def _wait_for_url(proc: subprocess.Popen[str], timeout: float) -> str:
+def _wait_for_url(proc: subprocess.Popen[str], timeout: float, log_path: str) -> str:
     assert proc.stdout is not None
     result: list[str] = []
 
@@ -86,7 +124,8 @@ def _wait_for_url(proc: subprocess.Popen[str], timeout: float) -> str:
     reader.join(timeout)
     if not result:
         proc.kill()
-        err = proc.stderr.read() if proc.stderr is not None else ""
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            err = fh.read()
         raise RuntimeError(f"the emulator did not start within {timeout} s: {err[-2000:]}")
     url = result[0]
     host = url.split("//", 1)[-1].rsplit(":", 1)[0]

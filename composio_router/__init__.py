@@ -16,6 +16,7 @@ Offline: ``python -m composio_router emulator`` or ``composio_router.testing.Emu
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -23,45 +24,50 @@ from . import errors, models
 from ._version import __version__
 from .client import AsyncComposio, AsyncSessions
 from .connections import AsyncConnectionRequest
-from .custom_tools import CustomTool, CustomToolkit, SessionContext, SyncSessionContext, tool
 from .errors import *  # noqa: F403  (the error classes are part of the top-level API)
 from .errors import __all__ as _error_names
 from .fanout import BatchItemResult, MultiExecuteResult
-from .models import (
-    UNSET,
-    ExecuteResult,
-    Experimental,
-    InstantConfig,
-    ManageConnections,
-    MultiAccount,
-    Page,
-    Permissions,
-    Preload,
-    TagFilter,
-    Tool,
-    ToolFilter,
-    ToolkitFilter,
-    Workbench,
-)
+from .models import UNSET, ExecuteResult, Page, Tool
 from .session import AsyncSession
 
 if TYPE_CHECKING:
     from ._sync import Composio, ConnectionRequest, Session, Sessions
+    from .custom_tools import CustomTool, CustomToolkit, SessionContext, SyncSessionContext, tool
+    from .models.config import (
+        Experimental,
+        InstantConfig,
+        ManageConnections,
+        MultiAccount,
+        Permissions,
+        Preload,
+        TagFilter,
+        ToolFilter,
+        ToolkitFilter,
+        Workbench,
+    )
 
 # Library logging: silent unless the application configures handlers.
 logging.getLogger("composio_router").addHandler(logging.NullHandler())
 
-# The sync facade spins up nothing at import, but it is generated code the async user
-# never needs: load it on first use.
-_LAZY = {"Composio", "Session", "Sessions", "ConnectionRequest"}
+# Loaded on first use, so `import composio_router` stays close to the cost of aiohttp
+# itself (the benchmarks' import-time target): the generated sync facade, custom tools
+# and the config models are not needed by every program.
+_LAZY = {
+    "Composio": "_sync", "Session": "_sync", "Sessions": "_sync", "ConnectionRequest": "_sync",
+    "CustomTool": "custom_tools", "CustomToolkit": "custom_tools", "SessionContext": "custom_tools",
+    "SyncSessionContext": "custom_tools", "tool": "custom_tools",
+    "Experimental": "models.config", "InstantConfig": "models.config",
+    "ManageConnections": "models.config", "MultiAccount": "models.config",
+    "Permissions": "models.config", "Preload": "models.config", "TagFilter": "models.config",
+    "ToolFilter": "models.config", "ToolkitFilter": "models.config", "Workbench": "models.config",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from . import _sync
-
-        return getattr(_sync, name)
-    raise AttributeError(f"module 'composio_router' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'composio_router' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
 __all__ = [

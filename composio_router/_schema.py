@@ -34,7 +34,7 @@ from typing import Any, Literal, Union
 
 import attrs
 
-from .models._converter import converter
+from .models._converter import structure
 
 __all__ = ["NOT_JSON", "TypeNode", "UnsupportedAnnotationError", "compile_annotation", "json_value"]
 
@@ -389,7 +389,7 @@ class _AttrsNode(TypeNode):
     def convert(self, value: Any) -> Any:
         if isinstance(value, self._cls):
             return value
-        return converter.structure(value, self._cls)
+        return structure(value, self._cls)
 
 
 _PRIMITIVES: dict[Any, type] = {str: str, bool: bool, type(None): type(None), None: type(None)}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from .errors import InvalidInputError
-from .models._converter import converter
+from .models._converter import unstructure
 from .models._unset import UNSET, Unset
 from .models.config import (
     MCP_TAGS,
@@ -62,13 +62,13 @@ def _bool(value: object, what: str) -> bool:
 
 def _toolkits(value: object) -> Any:
     if isinstance(value, ToolkitFilter):
-        return converter.unstructure(value)
+        return unstructure(value)
     return {"enable": _strings(value, "toolkits")}
 
 
 def _tags(value: object, what: str) -> Any:
     if isinstance(value, TagFilter):
-        return converter.unstructure(value)
+        return unstructure(value)
     tags = _strings(value, what)
     unknown = sorted(set(tags) - MCP_TAGS)
     if unknown:
@@ -80,7 +80,7 @@ def _tools(value: object) -> Any:
     wire: dict[str, Any] = {}
     for toolkit, tool_filter in _mapping(value, "tools").items():
         if isinstance(tool_filter, ToolFilter):
-            wire[toolkit] = converter.unstructure(tool_filter)
+            wire[toolkit] = unstructure(tool_filter)
         else:
             wire[toolkit] = {"enable": _strings(tool_filter, f"tools[{toolkit!r}]")}
     return wire
@@ -104,7 +104,7 @@ def _connected_accounts(value: object) -> Any:
 
 def _block(value: object, cls: type, what: str, shorthand_key: str = "enable") -> Any:
     if isinstance(value, cls):
-        return converter.unstructure(value)
+        return unstructure(value)
     if isinstance(value, bool):
         return {shorthand_key: value}
     raise InvalidInputError(f"{what} takes True/False or a {cls.__name__}, got {value!r}")
@@ -112,7 +112,7 @@ def _block(value: object, cls: type, what: str, shorthand_key: str = "enable") -
 
 def _preload(value: object) -> Any:
     if isinstance(value, Preload):
-        return converter.unstructure(value)
+        return unstructure(value)
     if value == "all":
         return {"tools": "all"}
     return {"tools": _strings(value, "preload")}
@@ -122,7 +122,7 @@ def _instant(value: object) -> Any:
     if value is False:
         return False
     if isinstance(value, InstantConfig):
-        return converter.unstructure(value)
+        return unstructure(value)
     raise InvalidInputError("instant takes False (disable) or an InstantConfig; True is not valid")
 
 

@@ -23,30 +23,30 @@ from ._config import (
     resolve_options,
 )
 from ._retry import Idempotency
-from ._session_config import build_config_body
 from ._transport import Transport, path_segment
 from .connections import fetch_connected_account
 from .errors import InvalidInputError
-from .models._converter import converter
+from .models._converter import structure
 from .models._unset import UNSET, Unset
-from .models.config import (
-    Experimental,
-    InstantConfig,
-    ManageConnections,
-    MultiAccount,
-    Preload,
-    TagFilter,
-    ToolFilter,
-    ToolkitFilter,
-    Workbench,
-)
 from .models.connections import ConnectedAccount
 from .models.session import DeletedSession, SessionInfo
-from .providers._base import IdentityProvider, Provider
+from .providers.modifiers import Modifier, Modifiers, normalize_modifiers
 from .session import SESSIONS_PATH, AsyncSession
 
 if TYPE_CHECKING:
     from .custom_tools import CustomTool, CustomToolkit, CustomToolRegistry
+    from .models.config import (
+        Experimental,
+        InstantConfig,
+        ManageConnections,
+        MultiAccount,
+        Preload,
+        TagFilter,
+        ToolFilter,
+        ToolkitFilter,
+        Workbench,
+    )
+    from .providers._base import Provider
 
 __all__ = ["AsyncComposio", "AsyncSessions"]
 
@@ -99,6 +99,8 @@ class AsyncSessions:
             raise InvalidInputError(f"user_id must be a non-empty string, got {user_id!r}")
         registry = _registry(custom_tools, custom_toolkits)
         body: dict[str, Any] = {"user_id": user_id}
+        from ._session_config import build_config_body  # loaded with the first create
+
         body.update(
             build_config_body(
                 for_update=False, toolkits=toolkits, tools=tools, tags=tags, auth_configs=auth_configs,
@@ -113,7 +115,7 @@ class AsyncSessions:
         data = await self._client._transport.request(
             "POST", SESSIONS_PATH, body=body, idempotency=Idempotency.SAFE, timeout=timeout
         )
-        return AsyncSession(self._client, converter.structure(data, SessionInfo), custom_tools=registry)
+        return AsyncSession(self._client, structure(data, SessionInfo), custom_tools=registry)
 
     async def use(
         self,
@@ -133,13 +135,13 @@ class AsyncSessions:
                 "POST", path + "/attach", body={"experimental": registry.wire_payload()},
                 idempotency=Idempotency.SAFE, timeout=timeout,
             )
-        return AsyncSession(self._client, converter.structure(data, SessionInfo), custom_tools=registry)
+        return AsyncSession(self._client, structure(data, SessionInfo), custom_tools=registry)
 
     async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete a session by id. Deleting it again raises :class:`NotFoundError`."""
         path = SESSIONS_PATH + "/" + path_segment(session_id, what="session_id")
         data = await self._client._transport.request("DELETE", path, idempotency=Idempotency.SAFE, timeout=timeout)
-        return converter.structure(data, DeletedSession)
+        return structure(data, DeletedSession)
 
 
 class AsyncComposio:
@@ -148,6 +150,9 @@ class AsyncComposio:
     ``api_key`` and ``base_url`` fall back to ``COMPOSIO_API_KEY`` and
     ``COMPOSIO_BASE_URL``; a missing key raises :class:`ConfigurationError` here,
     not at the first request. ``timeout`` bounds each whole call, retries included.
+    ``provider`` sets the format of ``session.tools()`` and ``handle_tool_calls``
+    (default :class:`~composio_router.providers.OpenAIProvider`); ``modifiers`` apply
+    to every session's tools and executions, before each call's own.
     Use ``async with AsyncComposio() as composio:`` or call :meth:`aclose`.
     """
 
@@ -163,13 +168,21 @@ class AsyncComposio:
         http_session: aiohttp.ClientSession | None = None,
         default_headers: Mapping[str, str] | None = None,
         provider: Provider[Any] | None = None,
+        modifiers: Modifiers = None,
     ) -> None:
         self.options: ClientOptions = resolve_options(
             api_key=api_key, base_url=base_url, timeout=timeout, connect_timeout=connect_timeout,
             max_retries=max_retries, max_connections=max_connections, default_headers=default_headers,
         )
         self._transport = Transport(self.options, http_session)
-        self.provider: Provider[Any] = provider if provider is not None else IdentityProvider()
+        # Providers (composio_router.providers): OpenAI Chat Completions by default, as the
+        # official SDK; `modifiers` apply to every session's tools() and executions.
+        if provider is None:
+            from .providers.openai import OpenAIProvider  # loaded only when it is the one used
+
+            provider = OpenAIProvider()
+        self.provider: Provider[Any] = provider
+        self.modifiers: tuple[Modifier, ...] = normalize_modifiers(modifiers)
         self.sessions = AsyncSessions(self)
         # Worker threads for sync custom tools, shared by the client's sessions (see fanout).
         self._local_thread_limiter: anyio.CapacityLimiter | None = None

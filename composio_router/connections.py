@@ -15,7 +15,7 @@ import anyio
 from ._retry import Idempotency
 from ._transport import path_segment
 from .errors import ConnectionRequestFailedError, ConnectionRequestTimeoutError, InvalidInputError
-from .models._converter import converter
+from .models._converter import structure
 from .models.connections import ConnectedAccount, ConnectionStatus
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ async def fetch_connected_account(transport: Transport, connected_account_id: st
     """``GET /api/v3.1/connected_accounts/{id}``."""
     path = "/api/v3.1/connected_accounts/" + path_segment(connected_account_id, what="connected_account_id")
     data = await transport.request("GET", path, idempotency=Idempotency.SAFE)
-    return converter.structure(data, ConnectedAccount)
+    return structure(data, ConnectedAccount)
 
 
 class AsyncConnectionRequest:

@@ -26,18 +26,20 @@ import inspect
 import re
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 import anyio
 import anyio.from_thread
 import anyio.to_thread
 import attrs
-from cattrs import Converter
 
 from ._schema import NOT_JSON, TypeNode, UnsupportedAnnotationError, compile_annotation, json_value
 from .errors import CustomToolDefinitionError, CustomToolError, InvalidInputError, ToolNotFoundError
-from .models._converter import converter
+from .models._converter import get_converter
 from .models.execution import ExecuteResult, ProxyExecuteResult, ProxyMethod
+
+if TYPE_CHECKING:
+    from cattrs import Converter
 
 __all__ = [
     "ContextSession",
@@ -334,7 +336,7 @@ def _result_converter() -> Converter:
     # tool's result must keep them, or `found=False` would vanish from what the LLM reads.
     # Copied lazily so that hooks registered after import are included.
     if not _result_converter_cache:
-        _result_converter_cache.append(converter.copy(omit_if_default=False))
+        _result_converter_cache.append(get_converter().copy(omit_if_default=False))
     return _result_converter_cache[0]
 
 

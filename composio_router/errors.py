@@ -10,6 +10,7 @@ domain errors for things the SDK decides locally before or after a request:
     │   ├── CustomToolDefinitionError  a custom tool or toolkit that breaks the slug rules
     │   └── ToolNotFoundError       a slug that names no tool the call can route to
     ├── ClientClosedError           the client was closed
+    ├── PortalDeadlockError         a sync client called from its own event-loop thread
     ├── CustomToolError             a custom tool raised while running
     ├── ConnectionRequestError
     │   ├── ConnectionRequestFailedError   the account ended FAILED / EXPIRED / REVOKED
@@ -54,6 +55,7 @@ __all__ = [
     "InvalidInputError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PortalDeadlockError",
     "RateLimitError",
     "SessionConfigConflictError",
     "ToolNotFoundError",
@@ -95,6 +97,17 @@ class ToolNotFoundError(InvalidInputError):
 
 class ClientClosedError(ComposioError, RuntimeError):
     """The client (or the sync facade's portal) has been closed; create a new one."""
+
+
+class PortalDeadlockError(ComposioError, RuntimeError):
+    """A sync client was called from its own event-loop thread, where it would deadlock.
+
+    This happens when an ``async def`` custom tool (or other code running on the
+    facade's loop) calls the blocking ``Composio`` / ``Session``: the call would wait
+    for the loop it is blocking. Inside async code use the async API (the tool's
+    ``SessionContext``, or an ``AsyncComposio``); a plain ``def`` custom tool runs in a
+    worker thread and may call the sync client.
+    """
 
 
 class CustomToolError(ComposioError):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import anyio
@@ -270,7 +270,7 @@ async def iter_multi_execute(
     *,
     max_concurrency: int = MAX_BATCH,
     timeout: float | None | Unset = UNSET,
-) -> AsyncIterator[BatchItemResult]:
+) -> AsyncGenerator[BatchItemResult, None]:
     """Yield each item's result as it completes (completion order; ``index`` gives the slot).
 
     Close it early with ``contextlib.aclosing`` to cancel the items still running.
@@ -288,8 +288,14 @@ async def iter_multi_execute(
         async with send:
             for i, call in enumerate(calls):
                 tg.start_soon(slot, i, call, send.clone())
-        async for item in receive:
-            yield item
+        try:
+            async for item in receive:
+                yield item
+        except GeneratorExit:
+            # Closed early (aclose): cancel the items still running and end quietly, rather
+            # than let GeneratorExit escape the task group as an exception group.
+            tg.cancel_scope.cancel()
+            return
 
 
 def _batch_items(arguments: Mapping[str, Any]) -> list[Any]:

@@ -7,6 +7,7 @@ the transport, once; batching lives in :mod:`.fanout`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -14,24 +15,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import fanout
 from ._config import url_origin
 from ._retry import Idempotency
-from ._session_config import build_config_body
 from ._transport import encode_query, path_segment
 from .connections import AsyncConnectionRequest
 from .errors import ConflictError, InvalidInputError, SessionConfigConflictError, ToolNotFoundError
 from .fanout import BatchItemResult, MultiExecuteResult, ToolCall
-from .models._converter import converter
+from .models._converter import structure
 from .models._unset import UNSET, Unset
-from .models.config import (
-    Experimental,
-    InstantConfig,
-    ManageConnections,
-    MultiAccount,
-    Preload,
-    TagFilter,
-    ToolFilter,
-    ToolkitFilter,
-    Workbench,
-)
 from .models.connections import AuthLink
 from .models.execution import ExecuteResult, ProxyExecuteResult, ProxyMethod
 from .models.files import FilesPage, RemoteFile
@@ -47,13 +36,24 @@ from .models.session import (
 from .models.toolkits import ToolkitInfo
 from .models.tools import Tool, ToolkitRef
 from .pagination import iterate_pages
-from .providers import Provider
 from .providers import modifiers as _mods
 from .providers.modifiers import Modifiers
 
 if TYPE_CHECKING:
     from .client import AsyncComposio
     from .custom_tools import CustomToolRegistry, RegisteredCustomTool, RegisteredCustomToolkit
+    from .models.config import (
+        Experimental,
+        InstantConfig,
+        ManageConnections,
+        MultiAccount,
+        Preload,
+        TagFilter,
+        ToolFilter,
+        ToolkitFilter,
+        Workbench,
+    )
+    from .providers._base import Provider
 
 __all__ = ["META_TOOL_SLUGS", "PROXY_METHODS", "AsyncSession"]
 
@@ -195,7 +195,7 @@ class AsyncSession:
             data = await self._transport.request(
                 "GET", self._path + "/tools", query=query, idempotency=Idempotency.SAFE, timeout=timeout
             )
-            page = converter.structure(data, Page[Tool])
+            page = structure(data, Page[Tool])
             tools.extend(page.items)
             if page.next_cursor is None:
                 break
@@ -303,7 +303,7 @@ class AsyncSession:
             data = await self._transport.request(
                 "POST", self._path + "/search", body=body, idempotency=Idempotency.SAFE, timeout=timeout
             )
-            return converter.structure(data, SearchResponse)
+            return structure(data, SearchResponse)
 
         if len(chunks) == 1:
             return await one(chunks[0])
@@ -397,7 +397,7 @@ class AsyncSession:
         data = await self._transport.request(
             "POST", self._path + "/execute", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
         )
-        return converter.structure(data, ExecuteResult)
+        return structure(data, ExecuteResult)
 
     async def execute_meta(
         self,
@@ -449,7 +449,7 @@ class AsyncSession:
         data = await self._transport.request(
             "POST", self._path + "/execute_meta", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
         )
-        return converter.structure(data, ExecuteResult)
+        return structure(data, ExecuteResult)
 
     def _batch_has_local(self, arguments: Mapping[str, Any]) -> bool:
         assert self._custom is not None
@@ -499,8 +499,12 @@ class AsyncSession:
         mods = self._modifiers(modifiers)
         if _mods.has_execute_modifiers(mods):
             calls = await _mods.modify_calls(self, mods, calls)
-        async for item in fanout.iter_multi_execute(self, calls, max_concurrency=max_concurrency, timeout=timeout):
-            yield await _mods.modify_batch_item(self, mods, item)
+        # aclosing: when the caller stops early, the inner generator (which holds the batch's
+        # task group) must be closed here, in this task, not later by the garbage collector.
+        batch = fanout.iter_multi_execute(self, calls, max_concurrency=max_concurrency, timeout=timeout)
+        async with contextlib.aclosing(batch) as items:
+            async for item in items:
+                yield await _mods.modify_batch_item(self, mods, item)
 
     async def proxy_execute(
         self,
@@ -530,7 +534,7 @@ class AsyncSession:
         data = await self._transport.request(
             "POST", self._path + "/proxy_execute", body=wire, idempotency=Idempotency.UNSAFE, timeout=timeout
         )
-        return converter.structure(data, ProxyExecuteResult)
+        return structure(data, ProxyExecuteResult)
 
     # -- connections ------------------------------------------------------------------------
 
@@ -565,7 +569,7 @@ class AsyncSession:
         data = await self._transport.request(
             "POST", self._path + "/link", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
         )
-        return converter.structure(data, AuthLink)
+        return structure(data, AuthLink)
 
     async def authorize(
         self,
@@ -618,7 +622,7 @@ class AsyncSession:
         data = await self._transport.request(
             "GET", self._path + "/toolkits", query=query, idempotency=Idempotency.SAFE, timeout=timeout
         )
-        return converter.structure(data, Page[ToolkitInfo])
+        return structure(data, Page[ToolkitInfo])
 
     async def iter_toolkits(
         self,
@@ -662,7 +666,7 @@ class AsyncSession:
         data = await self._transport.request(
             "GET", self._mount_path(mount_id) + "/items", query=query, idempotency=Idempotency.SAFE, timeout=timeout
         )
-        return converter.structure(data, FilesPage)
+        return structure(data, FilesPage)
 
     async def iter_files(
         self,
@@ -731,7 +735,7 @@ class AsyncSession:
     async def refresh(self, *, timeout: float | None | Unset = UNSET) -> SessionInfo:
         """Re-read the session (``GET …/session/{id}``) and update this object."""
         data = await self._transport.request("GET", self._path, idempotency=Idempotency.SAFE, timeout=timeout)
-        info = converter.structure(data, SessionInfo)
+        info = structure(data, SessionInfo)
         self._apply_info(info)
         return info
 
@@ -765,6 +769,8 @@ class AsyncSession:
         :class:`SessionConfigConflictError` (409) instead of being overwritten.
         Never retried: a stale-version conflict is reported once.
         """
+        from ._session_config import build_config_body  # loaded with the first update
+
         body = build_config_body(
             for_update=True, toolkits=toolkits, tools=tools, tags=tags, auth_configs=auth_configs,
             connected_accounts=connected_accounts, manage_connections=manage_connections,
@@ -789,7 +795,7 @@ class AsyncSession:
                 request_id=exc.request_id, suggested_fix=exc.suggested_fix, errors=exc.errors,
                 method=exc.method, path=exc.path,
             ) from None
-        info = converter.structure(data, SessionInfo)
+        info = structure(data, SessionInfo)
         self._apply_info(info)
         self._tools_cache = None  # the tool set may have changed
         return info
@@ -806,7 +812,7 @@ class AsyncSession:
         data = await self._transport.request(
             "GET", self._path + "/config_history", query=query, idempotency=Idempotency.SAFE, timeout=timeout
         )
-        return converter.structure(data, Page[ConfigHistoryEntry])
+        return structure(data, Page[ConfigHistoryEntry])
 
     async def iter_config_history(
         self, *, limit: int | None = None, timeout: float | None | Unset = UNSET
@@ -820,7 +826,7 @@ class AsyncSession:
     async def delete(self, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete the session. It can no longer be used; deleting it again is a 404."""
         data = await self._transport.request("DELETE", self._path, idempotency=Idempotency.SAFE, timeout=timeout)
-        return converter.structure(data, DeletedSession)
+        return structure(data, DeletedSession)
 
 
 def _check_relative_path(path: object) -> str:

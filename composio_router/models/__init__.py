@@ -1,18 +1,10 @@
 """Typed payloads of the Tool Router API: attrs classes only, no I/O."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from ._unset import UNSET, Unset
-from .config import (
-    Experimental,
-    InstantConfig,
-    ManageConnections,
-    MultiAccount,
-    Permissions,
-    Preload,
-    TagFilter,
-    ToolFilter,
-    ToolkitFilter,
-    Workbench,
-)
 from .connections import AuthLink, ConnectedAccount, ConnectionStatus
 from .execution import ExecuteResult, InputRequest, ProxyExecuteResult, ResultType
 from .pages import Page
@@ -34,6 +26,35 @@ from .session import (
 )
 from .toolkits import ToolkitInfo
 from .tools import Tool, ToolkitRef
+
+if TYPE_CHECKING:
+    from .config import (
+        Experimental,
+        InstantConfig,
+        ManageConnections,
+        MultiAccount,
+        Permissions,
+        Preload,
+        TagFilter,
+        ToolFilter,
+        ToolkitFilter,
+        Workbench,
+    )
+
+_CONFIG = {
+    "Experimental", "InstantConfig", "ManageConnections", "MultiAccount", "Permissions",
+    "Preload", "TagFilter", "ToolFilter", "ToolkitFilter", "Workbench",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # The request-side config blocks are needed only to create or update sessions.
+    if name in _CONFIG:
+        from . import config
+
+        return getattr(config, name)
+    raise AttributeError(f"module 'composio_router.models' has no attribute {name!r}")
+
 
 __all__ = [
     "UNSET",

@@ -1,8 +1,71 @@
 """Adapters from the SDK's :class:`~composio_router.models.Tool` to each LLM framework's format.
 
-Pure functions, no I/O, and no provider SDK imported at package import time.
+Pure functions, no I/O, and no provider SDK imported at package import time:
+
+================================  ============================================  ====================
+provider                          ``session.tools()`` returns                   ``handle_tool_calls`` returns
+================================  ============================================  ====================
+:class:`OpenAIProvider` (default) ``{"type": "function", "function": ...}``     ``role: tool`` messages
+:class:`OpenAIResponsesProvider`  flat function tools (``strict`` option)       ``function_call_output`` items
+:class:`AnthropicProvider`        ``name`` / ``description`` / ``input_schema``  ``tool_result`` blocks
+:class:`GeminiProvider`           function declarations (Gemini schema subset)  ``function_response`` parts
+:class:`LangChainProvider`        ``StructuredTool`` objects (extra)            ``ToolMessage`` objects
+:class:`McpProvider`              the session's MCP server config               (runs on the server)
+================================  ============================================  ====================
 """
 
-from ._base import IdentityProvider, Provider
+from __future__ import annotations
 
-__all__ = ["IdentityProvider", "Provider"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._base import BaseProvider, IdentityProvider, Provider, ToolCallRequest, ToolOutput
+    from .anthropic import AnthropicProvider
+    from .gemini import GeminiProvider
+    from .langchain import LangChainProvider
+    from .mcp import McpConfig, McpProvider, mcp_config
+    from .modifiers import Modifier, Modifiers, after_execute, before_execute, schema_modifier
+    from .openai import OpenAIProvider
+    from .openai_responses import OpenAIResponsesProvider
+
+# Each adapter is loaded on first use: an application that uses one provider should not
+# pay the import time of the other five (the import-time target of the benchmarks).
+_WHERE = {
+    "BaseProvider": "_base", "IdentityProvider": "_base", "Provider": "_base",
+    "ToolCallRequest": "_base", "ToolOutput": "_base",
+    "AnthropicProvider": "anthropic", "GeminiProvider": "gemini", "LangChainProvider": "langchain",
+    "McpConfig": "mcp", "McpProvider": "mcp", "mcp_config": "mcp",
+    "Modifier": "modifiers", "Modifiers": "modifiers", "after_execute": "modifiers",
+    "before_execute": "modifiers", "schema_modifier": "modifiers",
+    "OpenAIProvider": "openai", "OpenAIResponsesProvider": "openai_responses",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'composio_router.providers' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+__all__ = [
+    "AnthropicProvider",
+    "BaseProvider",
+    "GeminiProvider",
+    "IdentityProvider",
+    "LangChainProvider",
+    "McpConfig",
+    "McpProvider",
+    "Modifier",
+    "Modifiers",
+    "OpenAIProvider",
+    "OpenAIResponsesProvider",
+    "Provider",
+    "ToolCallRequest",
+    "ToolOutput",
+    "after_execute",
+    "before_execute",
+    "mcp_config",
+    "schema_modifier",
+]

@@ -295,10 +295,13 @@ def tool_identity(session: AsyncSession, tool_slug: str) -> tuple[str, str]:
 
 async def modify_calls(
     session: AsyncSession, modifiers: Sequence[Modifier], calls: Sequence[ToolCall]
-) -> list[ToolCall]:
+) -> Sequence[ToolCall]:
     """Apply ``before_execute`` to each well-formed batch item; malformed ones are left for the batch to report."""
-    from ..fanout import _normalise_call
+    from ..fanout import MAX_BATCH, _normalise_call
 
+    given: object = calls  # typed as a sequence, but callers may pass anything
+    if isinstance(given, str | bytes) or not isinstance(given, Sequence) or len(given) > MAX_BATCH:
+        return calls  # the batch itself reports what is wrong
     out: list[ToolCall] = []
     for call in calls:
         try:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import itertools
 import logging
+import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,6 +40,15 @@ log = logging.getLogger("composio_router.testing")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _AUTH: dict[Any, Auth] = {}
+# Request ids: a random per-process prefix plus a counter (cheaper than uuid4 per request).
+_RID_PREFIX = os.urandom(8).hex()
+_rid_counter = itertools.count(1)
+
+
+def _next_request_id() -> str:
+    return f"{_RID_PREFIX}{next(_rid_counter):016x}"
+
+
 _CREDENTIAL_HEADERS = ("x-api-key", "x-user-api-key", "x-org-api-key")
 _MALFORMED = b'{"result_type": "completed", "data": {"messages": [{"id": "18e2f4c9'
 _EXTRA_KEY = "x_emulator_unknown_field"
@@ -143,7 +153,9 @@ def _check_auth(request: web.Request, rt: Runtime, policy: Auth) -> None:
     present = [(name, headers[name]) for name in _CREDENTIAL_HEADERS if name in headers]
     if len(present) > 1:
         names = ", ".join(n for n, _ in present)
-        raise ApiError(401, f"Send exactly one credential header, got: {names}", "Auth_MultipleCredentials")
+        raise ApiError(
+            401, f"Send exactly one credential header, got: {names}", "Auth_MultipleCredentials"
+        )
     if not present:
         raise ApiError(401, "Missing API key: send the x-api-key header", "Auth_MissingApiKey")
     name, value = present[0]
@@ -161,7 +173,10 @@ def _check_auth(request: web.Request, rt: Runtime, policy: Auth) -> None:
         raise ApiError(401, "Invalid API key", "Auth_InvalidApiKey")
 
 
-def _parse_body(request: web.Request, raw: bytes) -> None:
+_INVALID = object()  # marker: the body was not valid JSON
+
+
+def _parse_body(request: web.Request, raw: bytes, parsed: Any) -> None:
     """Body rules of §1.5, checked before any handler runs."""
     method = request.method
     if method in ("GET", "DELETE", "HEAD"):
@@ -174,26 +189,30 @@ def _parse_body(request: web.Request, raw: bytes) -> None:
         raise bad_request(f"query.{keys}: unknown query parameter(s) '{keys}'")
     if request.content_type != JSON_CT:
         raise bad_request("Content-Type must be application/json")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise bad_request("Request body is not valid JSON") from None
-    if type(body) is not dict:
+    if parsed is _INVALID or not raw:
+        raise bad_request("Request body is not valid JSON")
+    if type(parsed) is not dict:
         raise bad_request("Request body must be a JSON object")
-    request[BODY] = body
+    request[BODY] = parsed
 
 
-async def _dispatch(request: web.Request, handler: Handler, rt: Runtime, raw: bytes) -> web.StreamResponse:
+async def _dispatch(
+    request: web.Request, handler: Handler, rt: Runtime, raw: bytes, parsed: Any
+) -> web.StreamResponse:
     exc = request.match_info.http_exception
     try:
         if exc is not None:
             if exc.status == 405:
-                raise ApiError(405, f"Method {request.method} not allowed on {request.path}", "MethodNotAllowed")
+                raise ApiError(
+                    405,
+                    f"Method {request.method} not allowed on {request.path}",
+                    "MethodNotAllowed",
+                )
             raise ApiError(404, f"No route for {request.method} {request.path}", "NotFound")
         policy = _AUTH.get(request.match_info.handler, "api")
         if policy in ("api", "api_or_user"):
             _check_auth(request, rt, policy)
-            _parse_body(request, raw)
+            _parse_body(request, raw, parsed)
         return await handler(request)
     except ApiError as err:
         return error_response(err, request[REQUEST_ID])
@@ -212,13 +231,13 @@ def _journal_headers(request: web.Request) -> dict[str, str]:
     }
 
 
-def _journal_body(raw: bytes) -> Any:
+def _parse_json(raw: bytes) -> Any:
     if not raw:
         return None
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return None
+        return _INVALID
 
 
 @web.middleware
@@ -226,9 +245,14 @@ async def _pipeline(request: web.Request, handler: Handler) -> web.StreamRespons
     rt = request.app[RUNTIME]
     started = time.monotonic()
     incoming = request.headers.get("x-request-id")
-    request_id = incoming if incoming and len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+    request_id = (
+        incoming
+        if incoming and len(incoming) <= 128 and incoming.isprintable()
+        else _next_request_id()
+    )
     request[REQUEST_ID] = request_id
     raw = await request.read() if request.body_exists else b""
+    parsed = _parse_json(raw)  # once, for both the handler and the journal
     fault = rt.faults.take(request.method, request.path)
     status = 0
     try:
@@ -243,7 +267,7 @@ async def _pipeline(request: web.Request, handler: Handler) -> web.StreamRespons
                 return web.Response(status=499)  # never delivered: the connection is gone
             resp: web.StreamResponse = _fault_response(fault, request_id)
         else:
-            resp = await _dispatch(request, handler, rt, raw)
+            resp = await _dispatch(request, handler, rt, raw, parsed)
             if rt.extra_fields or (fault is not None and fault.action == "extra_fields"):
                 resp = _add_extra_fields(resp)
         resp.headers["x-request-id"] = request_id
@@ -262,7 +286,7 @@ async def _pipeline(request: web.Request, handler: Handler) -> web.StreamRespons
                 query_string=request.query_string,
                 query={k: v for k, v in request.query.items()},
                 headers=_journal_headers(request),
-                body=_journal_body(raw),
+                body=None if parsed is _INVALID else parsed,
                 status=status,
                 started=started,
                 finished=time.monotonic(),

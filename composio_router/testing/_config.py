@@ -47,17 +47,21 @@ TAG_VALUES = (
 )
 
 
-def _exclusive(keys: tuple[str, ...], alone: str) -> Callable[[Mapping[str, Any], str, list[str]], None]:
-    """At most one of ``keys``; or, with none of them, ``alone`` (approval-only variant)."""
+def _exclusive(
+    keys: tuple[str, ...], alone: str | None = None
+) -> Callable[[Mapping[str, Any], str, list[str]], None]:
+    """Exactly one of ``keys``, or none of them plus ``alone`` (the approval-only variant).
+
+    A key sent as null (PATCH only) counts as present-but-removed, not as missing.
+    """
+    every = (*keys, alone) if alone else keys
 
     def check(value: Mapping[str, Any], path: str, errs: list[str]) -> None:
         present = [k for k in keys if value.get(k) is not None]
         if len(present) > 1:
             errs.append(f"{path}: {' and '.join(present)} are mutually exclusive")
-        elif not present and value.get(alone) is None and not any(
-            k in value for k in (*keys, alone)
-        ):
-            errs.append(f"{path}: one of {', '.join((*keys, alone))} is required")
+        elif not present and not any(k in value for k in every):
+            errs.append(f"{path}: one of {', '.join(every)} is required")
 
     return check
 
@@ -107,7 +111,7 @@ _MULTI = Obj(
     }
 )
 _INSTANT_FILTER = Obj(
-    {"enable": opt(_SLUGS), "disable": opt(_SLUGS)}, _exclusive(("enable", "disable"), "enable")
+    {"enable": opt(_SLUGS), "disable": opt(_SLUGS)}, _exclusive(("enable", "disable"))
 )
 _INSTANT = ByType(
     {
@@ -198,7 +202,11 @@ def _tags_resp(tags: Any) -> dict[str, Any]:
     if isinstance(tags, list):
         return {"enabled": list(tags)}
     out: dict[str, Any] = {}
-    for src, dst in (("enable", "enabled"), ("disable", "disabled"), ("require_approval", "require_approval")):
+    for src, dst in (
+        ("enable", "enabled"),
+        ("disable", "disabled"),
+        ("require_approval", "require_approval"),
+    ):
         if tags.get(src) is not None:
             out[dst] = list(tags[src])
     return out
@@ -220,14 +228,17 @@ def _filter_resp(f: Mapping[str, Any]) -> dict[str, Any] | None:
 def _tools_resp(tools: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
     for tk, f in tools.items():
-        resp = _filter_resp(f)
+        resp = _filter_resp(f) if f is not None else None
         if resp is not None:
             out[tk] = resp
     return out
 
 
 def _merge_block(
-    base: Mapping[str, Any], patch: Mapping[str, Any], rename: Mapping[str, str], defaults: Mapping[str, Any]
+    base: Mapping[str, Any],
+    patch: Mapping[str, Any],
+    rename: Mapping[str, str],
+    defaults: Mapping[str, Any],
 ) -> dict[str, Any]:
     out = dict(base)
     for k, v in patch.items():
@@ -309,13 +320,17 @@ def apply_fields(cfg: dict[str, Any], body: Mapping[str, Any]) -> None:
             if val is None:
                 cfg.pop(key, None)
             else:
-                cfg[key] = copy.deepcopy(val)
+                cfg[key] = {k: copy.deepcopy(v) for k, v in val.items() if v is not None}
         elif key == "manage_connections":
             base = cfg.get(key) or DEFAULT_MC
-            cfg[key] = dict(DEFAULT_MC) if val is None else _merge_block(base, val, _MC_RENAME, DEFAULT_MC)
+            cfg[key] = (
+                dict(DEFAULT_MC) if val is None else _merge_block(base, val, _MC_RENAME, DEFAULT_MC)
+            )
         elif key == "workbench":
             base = cfg.get(key) or DEFAULT_WB
-            cfg[key] = dict(DEFAULT_WB) if val is None else _merge_block(base, val, _WB_RENAME, DEFAULT_WB)
+            cfg[key] = (
+                dict(DEFAULT_WB) if val is None else _merge_block(base, val, _WB_RENAME, DEFAULT_WB)
+            )
         elif key == "multi_account":
             if val is None:
                 cfg.pop(key, None)
@@ -437,7 +452,9 @@ def semantic_errors(
     preload = cfg.get("preload", {}).get("tools")
     if preload == "all":
         if not _has_positive_allowlist(cfg):
-            errs.append('preload.tools: "all" requires a positive allowlist (toolkits.enable, tools.*.enable or tags)')
+            errs.append(
+                'preload.tools: "all" requires a positive allowlist (toolkits.enable, tools.*.enable or tags)'
+            )
     else:
         bad = [s for s in preload or () if s not in catalog.tools]
         if bad:
@@ -445,7 +462,9 @@ def semantic_errors(
     wb_body = body.get("workbench") or {}
     px_body = body.get("proxy_execute") or {}
     if px_body.get("enable") is False and wb_body.get("enable_proxy_execution") is True:
-        errs.append("proxy_execute.enable=false conflicts with workbench.enable_proxy_execution=true")
+        errs.append(
+            "proxy_execute.enable=false conflicts with workbench.enable_proxy_execution=true"
+        )
     exp = body.get("experimental") or {}
     if exp.get("session_config_id") is not None:
         inline = [k for k in ("toolkits", "tools", "tags") if body.get(k) is not None]

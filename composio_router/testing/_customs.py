@@ -25,9 +25,9 @@ _MAX_FINAL = 60
 def _schema_check(value: Mapping[str, Any], path: str, errs: list[str]) -> None:
     schema = value["input_schema"]
     if schema.get("type") != "object":
-        errs.append(f"{path}.input_schema: must have \"type\": \"object\"")
+        errs.append(f'{path}.input_schema: must have "type": "object"')
     if type(schema.get("properties")) is not dict:
-        errs.append(f"{path}.input_schema: must have an object \"properties\"")
+        errs.append(f'{path}.input_schema: must have an object "properties"')
 
 
 _TOOL_FIELDS = {
@@ -134,7 +134,13 @@ def resolve_customs(experimental: Mapping[str, Any] | None, catalog: Catalog) ->
             if ext not in catalog.toolkits:
                 errs.append(f"{path}.extends_toolkit: unknown toolkit '{ext}'")
             final = f"LOCAL_{ext.upper()}_{defn['slug'].upper()}"
-            add(defn, final, ext, path, catalog.toolkits[ext].no_auth if ext in catalog.toolkits else True)
+            add(
+                defn,
+                final,
+                ext,
+                path,
+                catalog.toolkits[ext].no_auth if ext in catalog.toolkits else True,
+            )
         else:
             final = f"LOCAL_{defn['slug'].upper()}"
             add(defn, final, "custom", path, True)

@@ -217,8 +217,6 @@ class Emulator:
                 return fn()
         except RuntimeError:
             pass
-        if threading.current_thread() is getattr(loop, "_thread_id", None):
-            return fn()
         fut: concurrent.futures.Future[T] = concurrent.futures.Future()
 
         def run() -> None:

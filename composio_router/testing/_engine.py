@@ -31,7 +31,9 @@ CUSTOM_NOT_EXECUTABLE = (
     "they run in the SDK process that defined them."
 )
 Result = dict[str, Any]
-MetaHandler = Callable[[StoredSession, Mapping[str, Any], CustomSet], Awaitable[tuple[Any, str | None]]]
+MetaHandler = Callable[
+    [StoredSession, Mapping[str, Any], CustomSet], Awaitable[tuple[Any, str | None]]
+]
 
 
 def completed(data: Any) -> Result:
@@ -39,7 +41,12 @@ def completed(data: Any) -> Result:
 
 
 def failed(error: str, data: Any = None) -> Result:
-    return {"result_type": "failed", "data": data if data is not None else {}, "error": error, "log_id": new_id("log_")}
+    return {
+        "result_type": "failed",
+        "data": data if data is not None else {},
+        "error": error,
+        "log_id": new_id("log_"),
+    }
 
 
 def _state_token(slug: str, arguments: Mapping[str, Any]) -> str:
@@ -80,16 +87,26 @@ class Engine:
         request_state: str | None = None,
     ) -> Result:
         if slug.startswith("LOCAL_"):
-            raise ApiError(400, f"{CUSTOM_NOT_EXECUTABLE} ({slug})", "ToolRouter_CustomToolNotExecutable")
+            raise ApiError(
+                400, f"{CUSTOM_NOT_EXECUTABLE} ({slug})", "ToolRouter_CustomToolNotExecutable"
+            )
         if slug in meta.META_JSON:
             if slug not in session.tool_router_tools:
-                raise ApiError(400, f"Meta tool {slug} is not enabled in this session", "ToolRouter_ToolNotAllowed")
+                raise ApiError(
+                    400,
+                    f"Meta tool {slug} is not enabled in this session",
+                    "ToolRouter_ToolNotAllowed",
+                )
             return await self.run_meta(session, slug, arguments, customs)
         tool = self.catalog.tools.get(slug)
         if tool is None:
             raise ApiError(400, f"Tool {slug} not found", "ToolRouter_ToolNotFound")
         if slug not in session.policy.allowed:
-            raise ApiError(400, f"Tool {slug} is not allowed by this session's configuration", "ToolRouter_ToolNotAllowed")
+            raise ApiError(
+                400,
+                f"Tool {slug} is not allowed by this session's configuration",
+                "ToolRouter_ToolNotAllowed",
+            )
         if slug in session.policy.approval:
             gate = self._approval(slug, arguments, input_responses, request_state)
             if gate is not None:
@@ -159,7 +176,10 @@ class Engine:
         if ref:
             match = [ca for ca in candidates if ref in (ca.id, ca.word_id, ca.alias)]
             if not match:
-                return None, f"Connected account '{ref}' not found for toolkit '{toolkit}' of user '{user}'"
+                return (
+                    None,
+                    f"Connected account '{ref}' not found for toolkit '{toolkit}' of user '{user}'",
+                )
             ca = match[0]
             if ca.status != "ACTIVE" or ca.is_disabled:
                 return None, f"Connected account '{ca.id}' is not active (status {ca.status})"
@@ -167,7 +187,9 @@ class Engine:
                 return None, f"User '{user}' may not use shared account '{ca.id}'"
             return ca, None
         active = [
-            ca for ca in candidates if ca.status == "ACTIVE" and not ca.is_disabled and ca.acl_allows(user)
+            ca
+            for ca in candidates
+            if ca.status == "ACTIVE" and not ca.is_disabled and ca.acl_allows(user)
         ]
         if not active:
             return None, (
@@ -211,10 +233,15 @@ class Engine:
         ca.redirect_url = f"{base.rstrip('/')}/link/{ca.link_token}"
         return ca
 
-    def connection_status(self, session: StoredSession, slug: str, customs: CustomSet) -> dict[str, Any]:
+    def connection_status(
+        self, session: StoredSession, slug: str, customs: CustomSet
+    ) -> dict[str, Any]:
         tk = self.catalog.toolkits.get(slug)
         if tk is None:
-            desc = next((e["description"] for e in customs.toolkits_echo if e["slug"].lower() == slug), "Custom tools")
+            desc = next(
+                (e["description"] for e in customs.toolkits_echo if e["slug"].lower() == slug),
+                "Custom tools",
+            )
             return {
                 "toolkit": slug,
                 "description": desc,
@@ -342,10 +369,16 @@ class Engine:
                 "toolkits": list(toolkits),
             }
             if primary:
-                result["difficulty"] = "easy - single tool" if len(primary) == 1 else "medium - several tools"
-                result["execution_guidance"] = f"Call {primary[0]} with the arguments from its input schema."
+                result["difficulty"] = (
+                    "easy - single tool" if len(primary) == 1 else "medium - several tools"
+                )
+                result["execution_guidance"] = (
+                    f"Call {primary[0]} with the arguments from its input schema."
+                )
             else:
-                result["execution_guidance"] = "No matching tools were found; rephrase the use case."
+                result["execution_guidance"] = (
+                    "No matching tools were found; rephrase the use case."
+                )
             result["memory"] = {}
             results.append(result)
         workflow = workflow or {}
@@ -413,7 +446,11 @@ class Engine:
     ) -> tuple[Any, str | None]:
         queries = args["queries"]
         for q in queries:
-            if not isinstance(q, dict) or not isinstance(q.get("use_case"), str) or not q["use_case"]:
+            if (
+                not isinstance(q, dict)
+                or not isinstance(q.get("use_case"), str)
+                or not q["use_case"]
+            ):
                 raise ToolError("each query needs a non-empty string use_case")
         if not 1 <= len(queries) <= 7:
             raise ToolError("queries must contain 1 to 7 items")
@@ -485,7 +522,9 @@ class Engine:
         if not items:
             raise ToolError("tools must contain at least one item")
         # Items are independent: run them concurrently, keep input order (§7.2).
-        results = await asyncio.gather(*(self._multi_item(session, i, it) for i, it in enumerate(items)))
+        results = await asyncio.gather(
+            *(self._multi_item(session, i, it) for i, it in enumerate(items))
+        )
         errors = sum(1 for r in results if "error" in r)
         data = {
             "results": list(results),
@@ -510,7 +549,11 @@ class Engine:
                 counts["failed"] += 1
                 continue
             if tk.no_auth:
-                results[slug] = {"status": "active", "has_active_connection": True, "message": "No authentication required."}
+                results[slug] = {
+                    "status": "active",
+                    "has_active_connection": True,
+                    "message": "No authentication required.",
+                }
                 counts["active"] += 1
                 continue
             active, _ = self.resolve_account(session, slug, None)
@@ -565,7 +608,9 @@ class Engine:
         return {
             "results": results,
             "all_connected": all_active,
-            "message": "All connections are active." if all_active else "Some connections are not active yet.",
+            "message": "All connections are active."
+            if all_active
+            else "Some connections are not active yet.",
             "session": self._workflow(args),
         }, None
 
@@ -649,5 +694,3 @@ class Engine:
                     k: v for k, v in body["binary_body"].items() if k in ("url", "content_type")
                 }
         return {"result_type": "completed", "status": 200, "data": data, "headers": headers}
-
-

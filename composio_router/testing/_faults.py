@@ -39,9 +39,7 @@ class Fault:
     def short_circuits(self) -> bool:
         """True when the fault answers without running the handler."""
         return (
-            self.status is not None
-            or self.body is not None
-            or self.action in ("drop", "malformed")
+            self.status is not None or self.body is not None or self.action in ("drop", "malformed")
         )
 
     def matches(self, method: str, path: str) -> bool:

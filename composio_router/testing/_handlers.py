@@ -65,7 +65,9 @@ def _body(request: web.Request, schema: Schema, *, patch: bool = False) -> dict[
     return body
 
 
-def _query(request: web.Request, spec: QuerySpec, bracket_maps: tuple[str, ...] = ()) -> dict[str, Any]:
+def _query(
+    request: web.Request, spec: QuerySpec, bracket_maps: tuple[str, ...] = ()
+) -> dict[str, Any]:
     return parse_query(request.query, spec, bracket_maps=bracket_maps)
 
 
@@ -77,7 +79,9 @@ def _session(rt: Runtime, request: web.Request) -> StoredSession:
     return s
 
 
-def _session_json(rt: Runtime, s: StoredSession, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def _session_json(
+    rt: Runtime, s: StoredSession, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     exp: dict[str, Any] = {}
     if s.experimental.get("no_elicitation_support_fallback") is not None:
         exp["no_elicitation_support_fallback"] = s.experimental["no_elicitation_support_fallback"]
@@ -145,7 +149,9 @@ def _account_checker(rt: Runtime) -> Callable[[str, str, str], str | None]:
 
 def _assistive_prompt(rt: Runtime, s: StoredSession, body: Mapping[str, Any]) -> str:
     tks = [slug for slug in rt.state.catalog.toolkits if s.policy.toolkit_allowed(slug)]
-    tz = ((body.get("experimental") or {}).get("assistive_prompt_config") or {}).get("user_timezone")
+    tz = ((body.get("experimental") or {}).get("assistive_prompt_config") or {}).get(
+        "user_timezone"
+    )
     names = ", ".join(rt.state.catalog.toolkits[t].name for t in tks)
     prompt = f"You can reach the user's apps ({names}) through Composio tools."
     if tz:
@@ -245,7 +251,12 @@ async def config_history(request: web.Request) -> web.StreamResponse:
     s = _session(rt, request)
     q = _query(request, {"cursor": QueryStr(1), "limit": QueryInt(1, 100)})
     items = [
-        {"version": s.config_version, "created_at": iso(s.config_since), "config": s.config, "is_current": True}
+        {
+            "version": s.config_version,
+            "created_at": iso(s.config_since),
+            "config": s.config,
+            "is_current": True,
+        }
     ]
     items += [
         {"version": v, "created_at": iso(at), "config": cfg, "is_current": False}
@@ -311,7 +322,9 @@ async def execute_meta(request: web.Request) -> web.StreamResponse:
     customs = resolve_customs(body.get("experimental"), rt.state.catalog)
     slug = body["slug"]
     if slug not in s.tool_router_tools:
-        raise ApiError(400, f"Meta tool {slug} is not enabled in this session", "ToolRouter_ToolNotAllowed")
+        raise ApiError(
+            400, f"Meta tool {slug} is not enabled in this session", "ToolRouter_ToolNotAllowed"
+        )
     result = await rt.engine.run_meta(s, slug, body.get("arguments") or {}, customs)
     return json_response(result)
 
@@ -358,7 +371,9 @@ def _check_connection_data(value: Mapping[str, Any], path: str, errs: list[str])
     val = value["val"]
     for key in _SCHEME_REQUIRED[value["authScheme"]]:
         if key not in val:
-            errs.append(f"{path}.val.{key}: required field '{key}' is missing for {value['authScheme']}")
+            errs.append(
+                f"{path}.val.{key}: required field '{key}' is missing for {value['authScheme']}"
+            )
     for key, v in val.items():
         if v is None and key not in _NULLABLE_VAL:
             errs.append(f"{path}.val.{key}: must not be null")
@@ -446,16 +461,21 @@ def _full_acl(acl: Mapping[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _link_checks(rt: Runtime, user_id: str, toolkit: str, alias: str | None, exp: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+def _link_checks(
+    rt: Runtime, user_id: str, toolkit: str, alias: str | None, exp: Mapping[str, Any]
+) -> tuple[str, dict[str, Any] | None]:
     tk = rt.state.catalog.toolkits.get(toolkit)
     if tk is None:
         raise bad_request(f"Invalid toolkit slug: {toolkit}", slug="ToolRouter_InvalidToolkit")
     if tk.no_auth:
-        raise bad_request(f"Toolkit {toolkit} needs no authentication", slug="ToolRouter_NoAuthToolkit")
+        raise bad_request(
+            f"Toolkit {toolkit} needs no authentication", slug="ToolRouter_NoAuthToolkit"
+        )
     account_type = exp.get("account_type", "PRIVATE")
     if "acl_config_for_shared" in exp and account_type != "SHARED":
         raise bad_request(
-            "acl_config_for_shared is only valid on SHARED accounts", slug="ToolRouter_InvalidAclConfig"
+            "acl_config_for_shared is only valid on SHARED accounts",
+            slug="ToolRouter_InvalidAclConfig",
         )
     if alias is not None and any(
         ca.alias == alias and ca.toolkit == toolkit and ca.user_id == user_id
@@ -479,7 +499,9 @@ async def create_link(request: web.Request) -> web.StreamResponse:
     exp = body.get("experimental") or {}
     account_type, acl = _link_checks(rt, s.user_id, toolkit, body.get("alias"), exp)
     if not s.policy.toolkit_allowed(toolkit):
-        raise bad_request(f"Toolkit {toolkit} is not enabled in this session", slug="ToolRouter_ToolkitNotAllowed")
+        raise bad_request(
+            f"Toolkit {toolkit} is not enabled in this session", slug="ToolRouter_ToolkitNotAllowed"
+        )
     ca = rt.engine.create_link(
         s,
         toolkit,
@@ -517,7 +539,11 @@ async def create_link_non_session(request: web.Request) -> web.StreamResponse:
     ac = body["auth_config_id"]
     toolkit = ac.removeprefix("ac_emu")
     if not ac.startswith("ac_emu") or toolkit not in rt.state.catalog.toolkits:
-        raise ApiError(404, f"Auth config {ac} not found (emulator auth configs are ac_emu<toolkit>)", "AuthConfig_NotFound")
+        raise ApiError(
+            404,
+            f"Auth config {ac} not found (emulator auth configs are ac_emu<toolkit>)",
+            "AuthConfig_NotFound",
+        )
     exp = body.get("experimental") or {}
     account_type, acl = _link_checks(rt, body["user_id"], toolkit, body.get("alias"), exp)
     ca = rt.state.create_account(
@@ -591,10 +617,12 @@ async def list_connected_accounts(request: web.Request) -> web.StreamResponse:
         accounts = [ca for ca in accounts if ca.account_type == q["account_type"]]
     order = q.get("order_by", "created_at")
     accounts.sort(
-        key=lambda ca: (ca.created if order == "created_at" else ca.updated),
+        key=lambda ca: ca.created if order == "created_at" else ca.updated,
         reverse=q.get("order_direction", "desc") == "desc",
     )
-    page, env = paginate(accounts, q.get("cursor"), q.get("limit"), default_limit=20, max_limit=1000)
+    page, env = paginate(
+        accounts, q.get("cursor"), q.get("limit"), default_limit=20, max_limit=1000
+    )
     return json_response({"items": [ca.to_json() for ca in page], **env})
 
 
@@ -607,7 +635,9 @@ async def link_page(request: web.Request) -> web.StreamResponse:
     rt = _rt(request)
     ca = rt.state.find_account(request.match_info["token"])
     if ca is None:
-        page = _LINK_PAGE.format(title="Link not found", message="This link is unknown or expired.", callback="")
+        page = _LINK_PAGE.format(
+            title="Link not found", message="This link is unknown or expired.", callback=""
+        )
         return web.Response(status=404, text=page, content_type="text/html")
     if ca.status in ("INITIATED", "INITIALIZING"):
         rt.state.set_status(ca, "ACTIVE")
@@ -656,7 +686,11 @@ async def list_toolkits(request: web.Request) -> web.StreamResponse:
             if pinned:
                 accounts = [rt.state.accounts[i] for i in pinned if i in rt.state.accounts]
             active = [a for a in accounts if a.status == "ACTIVE"]
-            ca = active[0] if active else (max(accounts, key=lambda a: a.created) if accounts else None)
+            ca = (
+                active[0]
+                if active
+                else (max(accounts, key=lambda a: a.created) if accounts else None)
+            )
         if q.get("is_connected") and (ca is None or ca.status != "ACTIVE"):
             continue
         items.append(
@@ -666,7 +700,11 @@ async def list_toolkits(request: web.Request) -> web.StreamResponse:
                 "enabled": s.policy.toolkit_allowed(slug),
                 "is_no_auth": tk.no_auth,
                 "composio_managed_auth_schemes": [] if tk.no_auth else [tk.auth_scheme],
-                "meta": {"logo": tk.logo_url, "description": tk.description, "isNoAuth": tk.no_auth},
+                "meta": {
+                    "logo": tk.logo_url,
+                    "description": tk.description,
+                    "isNoAuth": tk.no_auth,
+                },
                 "connected_account": ca.short_json() if ca else None,
             }
         )
@@ -753,18 +791,26 @@ def _mount(rt: Runtime, request: web.Request) -> tuple[StoredSession, str, dict[
     s = _session(rt, request)
     mount_id = request.match_info["mount_id"]
     if mount_id != "files":
-        raise ApiError(404, f"Mount {mount_id} not found (the emulator has the 'files' mount)", "ToolRouter_MountNotFound")
+        raise ApiError(
+            404,
+            f"Mount {mount_id} not found (the emulator has the 'files' mount)",
+            "ToolRouter_MountNotFound",
+        )
     return s, mount_id, s.files.setdefault(mount_id, {})
 
 
 def _clean_path(path: str) -> str:
     parts = path.split("/")
     if path.startswith("/") or ".." in parts or "" in parts[:-1] or path.endswith("/"):
-        raise bad_request(f"body.mount_relative_path: must be a relative file path without '..' ({path!r})")
+        raise bad_request(
+            f"body.mount_relative_path: must be a relative file path without '..' ({path!r})"
+        )
     return posixpath.normpath(path)
 
 
-def _grant(rt: Runtime, s: StoredSession, mount_id: str, path: str, method: str, mimetype: str) -> tuple[str, str]:
+def _grant(
+    rt: Runtime, s: StoredSession, mount_id: str, path: str, method: str, mimetype: str
+) -> tuple[str, str]:
     token = new_id("st_", 24)
     expires = time.time() + _GRANT_TTL
     rt.state.grants[token] = StorageGrant(s.session_id, mount_id, path, method, mimetype, expires)
@@ -775,7 +821,8 @@ async def list_files(request: web.Request) -> web.StreamResponse:
     rt = _rt(request)
     _, _, files = _mount(rt, request)
     q = _query(
-        request, {"cursor": QueryStr(1), "limit": QueryInt(1, 500), "mount_relative_prefix": QueryStr(1)}
+        request,
+        {"cursor": QueryStr(1), "limit": QueryInt(1, 500), "mount_relative_prefix": QueryStr(1)},
     )
     prefix = q.get("mount_relative_prefix", "")
     items = [
@@ -797,9 +844,16 @@ async def upload_url(request: web.Request) -> web.StreamResponse:
     s, mount_id, _ = _mount(rt, request)
     body = _body(request, _UPLOAD)
     path = _clean_path(body["mount_relative_path"])
-    url, expires = _grant(rt, s, mount_id, path, "PUT", body.get("mimetype", "application/octet-stream"))
+    url, expires = _grant(
+        rt, s, mount_id, path, "PUT", body.get("mimetype", "application/octet-stream")
+    )
     return json_response(
-        {"upload_url": url, "mount_relative_path": path, "sandbox_mount_prefix": SANDBOX_PREFIX, "expires_at": expires}
+        {
+            "upload_url": url,
+            "mount_relative_path": path,
+            "sandbox_mount_prefix": SANDBOX_PREFIX,
+            "expires_at": expires,
+        }
     )
 
 
@@ -812,7 +866,12 @@ async def download_url(request: web.Request) -> web.StreamResponse:
         raise ApiError(404, f"File {path} not found in mount {mount_id}", "ToolRouter_FileNotFound")
     url, expires = _grant(rt, s, mount_id, path, "GET", files[path].mimetype)
     return json_response(
-        {"download_url": url, "mount_relative_path": path, "sandbox_mount_prefix": SANDBOX_PREFIX, "expires_at": expires}
+        {
+            "download_url": url,
+            "mount_relative_path": path,
+            "sandbox_mount_prefix": SANDBOX_PREFIX,
+            "expires_at": expires,
+        }
     )
 
 
@@ -828,7 +887,11 @@ async def delete_file(request: web.Request) -> web.StreamResponse:
 async def storage(request: web.Request) -> web.StreamResponse:
     """The presigned-URL storage origin: no credentials accepted (they must never leak here)."""
     rt = _rt(request)
-    leaked = [h for h in ("x-api-key", "x-user-api-key", "x-org-api-key", "authorization") if h in request.headers]
+    leaked = [
+        h
+        for h in ("x-api-key", "x-user-api-key", "x-org-api-key", "authorization")
+        if h in request.headers
+    ]
     if leaked:
         raise ApiError(
             400,
@@ -837,7 +900,11 @@ async def storage(request: web.Request) -> web.StreamResponse:
         )
     grant = rt.state.grants.get(request.match_info["token"])
     if grant is None or grant.expires < time.time() or grant.method != request.method:
-        raise ApiError(403, "The presigned URL is invalid, expired or used with the wrong method", "Storage_InvalidSignature")
+        raise ApiError(
+            403,
+            "The presigned URL is invalid, expired or used with the wrong method",
+            "Storage_InvalidSignature",
+        )
     s = rt.state.sessions.get(grant.session_id)
     if s is None:
         raise ApiError(404, "The session of this presigned URL was deleted", "Storage_NotFound")

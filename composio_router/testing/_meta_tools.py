@@ -32,7 +32,10 @@ _STEP = {
     "thought": {"type": "string", "description": "One-sentence rationale"},
     "current_step": {"type": "string", "description": "Short step label"},
     "current_step_metric": {"type": "string", "description": "Progress, e.g. '3/10 pages'"},
-    "session_id": {"type": "string", "description": "Workflow id returned by COMPOSIO_SEARCH_TOOLS"},
+    "session_id": {
+        "type": "string",
+        "description": "Workflow id returned by COMPOSIO_SEARCH_TOOLS",
+    },
 }
 
 
@@ -51,32 +54,130 @@ _QUERIES = {
 }
 
 _DEFS = [
-    ToolDef(SEARCH, "Search tools", "Find the right tools for a task. Returns tool slugs, schemas, connection status and an execution plan.", "composio",
-            _schema(["queries"], {"queries": _QUERIES, "session": {"type": "object", "properties": {"id": _STR, "generate_id": {"type": "boolean"}}}, "model": _STR}), {}),
-    ToolDef(SCHEMAS, "Get tool schemas", "Fetch full input schemas of tools found by COMPOSIO_SEARCH_TOOLS.", "composio",
-            _schema(["tool_slugs"], {"tool_slugs": {"type": "array", "items": _STR}, "include": {"type": "array", "items": {"type": "string", "enum": ["input_schema", "output_schema"]}}, "session_id": _STR}), {}),
-    ToolDef(MULTI, "Multi execute", "Execute up to 50 independent tools in parallel.", "composio",
-            _schema(["tools"], {
-                "tools": {"type": "array", "items": _schema(["tool_slug", "arguments"], {"tool_slug": _STR, "arguments": {"type": "object"}, "account": _STR})},
+    ToolDef(
+        SEARCH,
+        "Search tools",
+        "Find the right tools for a task. Returns tool slugs, schemas, connection status and an execution plan.",
+        "composio",
+        _schema(
+            ["queries"],
+            {
+                "queries": _QUERIES,
+                "session": {
+                    "type": "object",
+                    "properties": {"id": _STR, "generate_id": {"type": "boolean"}},
+                },
+                "model": _STR,
+            },
+        ),
+        {},
+    ),
+    ToolDef(
+        SCHEMAS,
+        "Get tool schemas",
+        "Fetch full input schemas of tools found by COMPOSIO_SEARCH_TOOLS.",
+        "composio",
+        _schema(
+            ["tool_slugs"],
+            {
+                "tool_slugs": {"type": "array", "items": _STR},
+                "include": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": ["input_schema", "output_schema"]},
+                },
+                "session_id": _STR,
+            },
+        ),
+        {},
+    ),
+    ToolDef(
+        MULTI,
+        "Multi execute",
+        "Execute up to 50 independent tools in parallel.",
+        "composio",
+        _schema(
+            ["tools"],
+            {
+                "tools": {
+                    "type": "array",
+                    "items": _schema(
+                        ["tool_slug", "arguments"],
+                        {"tool_slug": _STR, "arguments": {"type": "object"}, "account": _STR},
+                    ),
+                },
                 "sync_response_to_workbench": {"type": "boolean", "default": False},
                 **_STEP,
-            }), {}),
-    ToolDef(MANAGE, "Manage connections", "Check connections of toolkits and create auth links for missing ones.", "composio",
-            _schema(["toolkits"], {"toolkits": {"type": "array", "items": _STR}, "reinitiate_all": {"type": "boolean", "default": False}, "session_id": _STR}), {}),
-    ToolDef(WAIT, "Wait for connections", "Wait until the user has completed the shared auth links.", "composio",
-            _schema([], {"toolkits": {"type": "array", "items": _STR}, "session_id": _STR}), {}),
-    ToolDef(WORKBENCH, "Remote workbench", "Run Python code in a persistent remote sandbox.", "composio",
-            _schema(["code_to_execute"], {"code_to_execute": _STR, **_STEP}), {}),
-    ToolDef(BASH, "Remote bash", "Run a bash command in the remote sandbox.", "composio",
-            _schema(["command"], {"command": _STR, "session_id": _STR}), {}),
-    ToolDef(FEEDBACK, "Submit feedback", "Send feedback about the tools to Composio.", "composio",
-            _schema(["feedback"], {"feedback": _STR, "session_id": _STR}), {}),
-    ToolDef(PROXY, "Proxy execute", "Call a toolkit's API directly with the user's connection.", "composio",
-            _schema(["toolkit_slug", "endpoint", "method"], {
-                "toolkit_slug": _STR, "endpoint": _STR,
-                "method": {"type": "string", "enum": ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]},
-                "body": {}, "parameters": {"type": "array", "items": {"type": "object"}},
-            }), {}),
+            },
+        ),
+        {},
+    ),
+    ToolDef(
+        MANAGE,
+        "Manage connections",
+        "Check connections of toolkits and create auth links for missing ones.",
+        "composio",
+        _schema(
+            ["toolkits"],
+            {
+                "toolkits": {"type": "array", "items": _STR},
+                "reinitiate_all": {"type": "boolean", "default": False},
+                "session_id": _STR,
+            },
+        ),
+        {},
+    ),
+    ToolDef(
+        WAIT,
+        "Wait for connections",
+        "Wait until the user has completed the shared auth links.",
+        "composio",
+        _schema([], {"toolkits": {"type": "array", "items": _STR}, "session_id": _STR}),
+        {},
+    ),
+    ToolDef(
+        WORKBENCH,
+        "Remote workbench",
+        "Run Python code in a persistent remote sandbox.",
+        "composio",
+        _schema(["code_to_execute"], {"code_to_execute": _STR, **_STEP}),
+        {},
+    ),
+    ToolDef(
+        BASH,
+        "Remote bash",
+        "Run a bash command in the remote sandbox.",
+        "composio",
+        _schema(["command"], {"command": _STR, "session_id": _STR}),
+        {},
+    ),
+    ToolDef(
+        FEEDBACK,
+        "Submit feedback",
+        "Send feedback about the tools to Composio.",
+        "composio",
+        _schema(["feedback"], {"feedback": _STR, "session_id": _STR}),
+        {},
+    ),
+    ToolDef(
+        PROXY,
+        "Proxy execute",
+        "Call a toolkit's API directly with the user's connection.",
+        "composio",
+        _schema(
+            ["toolkit_slug", "endpoint", "method"],
+            {
+                "toolkit_slug": _STR,
+                "endpoint": _STR,
+                "method": {
+                    "type": "string",
+                    "enum": ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"],
+                },
+                "body": {},
+                "parameters": {"type": "array", "items": {"type": "object"}},
+            },
+        ),
+        {},
+    ),
 ]
 
 META_JSON: dict[str, dict[str, Any]] = {

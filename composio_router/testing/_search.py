@@ -18,7 +18,47 @@ __all__ = ["SearchIndex", "tokenize"]
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _STOP = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "i", "in", "into", "is", "it", "me", "my", "of", "on", "or", "our", "please", "the", "their", "this", "to", "up", "with", "you", "your", "all", "some", "any", "get", "use", "using", "can", "want", "need"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "i",
+        "in",
+        "into",
+        "is",
+        "it",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "the",
+        "their",
+        "this",
+        "to",
+        "up",
+        "with",
+        "you",
+        "your",
+        "all",
+        "some",
+        "any",
+        "get",
+        "use",
+        "using",
+        "can",
+        "want",
+        "need",
+    ]
 )
 _K1, _B = 1.2, 0.75
 
@@ -38,7 +78,14 @@ def tokenize(text: str) -> list[str]:
 def _document(tool: ToolDef, toolkit_name: str) -> list[str]:
     # The toolkit appears twice so "gmail ..." strongly prefers gmail tools.
     text = " ".join(
-        (tool.slug.replace("_", " "), tool.name, tool.description, tool.toolkit, toolkit_name, tool.toolkit)
+        (
+            tool.slug.replace("_", " "),
+            tool.name,
+            tool.description,
+            tool.toolkit,
+            toolkit_name,
+            tool.toolkit,
+        )
     )
     return tokenize(text)
 

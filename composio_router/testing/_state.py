@@ -20,7 +20,15 @@ from ._wire import iso, new_id
 
 __all__ = ["ConnectedAccount", "State", "StoredFile", "StoredSession"]
 
-ACCOUNT_STATUSES = ("INITIALIZING", "INITIATED", "ACTIVE", "FAILED", "EXPIRED", "INACTIVE", "REVOKED")
+ACCOUNT_STATUSES = (
+    "INITIALIZING",
+    "INITIATED",
+    "ACTIVE",
+    "FAILED",
+    "EXPIRED",
+    "INACTIVE",
+    "REVOKED",
+)
 _WORDS_A = ("red", "quiet", "brave", "calm", "swift", "amber", "silver", "green")
 _WORDS_B = ("castle", "harbor", "river", "meadow", "falcon", "canyon", "forest", "comet")
 

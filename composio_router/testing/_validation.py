@@ -192,7 +192,8 @@ class MapOf(Schema):
             return
         for k, v in value.items():
             if v is None:
-                errs.append(f"{path}.{k}: must not be null")
+                if not patch:  # PATCH: a null entry removes that key's override
+                    errs.append(f"{path}.{k}: must not be null")
             else:
                 self.value.check(v, f"{path}.{k}", errs, patch)
 

@@ -75,7 +75,9 @@ def generic_message(status: int) -> str:
     return _GENERIC_MESSAGES.get(status, f"Request failed with status {status}")
 
 
-def bad_request(message: str, errors: Sequence[str] | None = None, slug: str | None = None) -> ApiError:
+def bad_request(
+    message: str, errors: Sequence[str] | None = None, slug: str | None = None
+) -> ApiError:
     return ApiError(
         400,
         message,
@@ -130,7 +132,12 @@ _rng = random.Random()  # ids only need to be unique, not unpredictable
 
 
 def new_id(prefix: str, length: int = 12) -> str:
-    return prefix + "".join(_rng.choices(_ALPHABET, k=length))
+    n = _rng.getrandbits(6 * length)
+    chars = []
+    for _ in range(length):
+        n, r = divmod(n, 62)
+        chars.append(_ALPHABET[r])
+    return prefix + "".join(chars)
 
 
 # --- time --------------------------------------------------------------------------------
@@ -157,12 +164,7 @@ def decode_cursor(cursor: str, max_limit: int) -> tuple[int, int]:
         raise bad_request(f"Invalid cursor {cursor!r}", slug="ToolRouter_InvalidCursor") from None
     page = data.get("page") if isinstance(data, dict) else None
     limit = data.get("limit") if isinstance(data, dict) else None
-    if (
-        type(page) is not int
-        or type(limit) is not int
-        or page < 1
-        or not 1 <= limit <= max_limit
-    ):
+    if type(page) is not int or type(limit) is not int or page < 1 or not 1 <= limit <= max_limit:
         raise bad_request(f"Invalid cursor {cursor!r}", slug="ToolRouter_InvalidCursor")
     return page, limit
 

@@ -229,3 +229,31 @@ async def test_proxy_execute(emu: Emulator, http: aiohttp.ClientSession) -> None
         http, "POST", f"{P}/{sid}/proxy_execute", json={**body, "method": "HEAD", "body": None}
     )
     assert status == 200 and r["status"] == 200 and r["data"] is None
+
+
+async def test_non_session_link_and_patch_pins(emu: Emulator, http: aiohttp.ClientSession) -> None:
+    status, link = await call(
+        http,
+        "POST",
+        "/api/v3.1/connected_accounts/link",
+        json={"auth_config_id": "ac_emugmail", "user_id": "user-9"},
+    )
+    assert status == 201
+    assert link["expires_at"].endswith("Z") and link["redirect_url"].endswith(link["link_token"])
+    status, _ = await call(
+        http,
+        "POST",
+        "/api/v3.1/connected_accounts/link",
+        json={"auth_config_id": "ac_other", "user_id": "u"},
+    )
+    assert status == 404
+    ca = emu.connect_account("user-1", "gmail")
+    sid = (await new_session(http, connected_accounts={"gmail": [ca]}))["session_id"]
+    status, body = await call(
+        http, "PATCH", f"{P}/{sid}", json={"connected_accounts": {"gmail": None}}
+    )
+    assert status == 200 and body["config"]["connected_accounts"] == {}
+    status, payload = await call(
+        http, "PATCH", f"{P}/{sid}", json={"connected_accounts": {"gmail": ["ca_nope"]}}
+    )
+    assert status == 400 and "ca_nope" in payload["error"]["message"]

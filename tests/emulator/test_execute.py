@@ -345,3 +345,37 @@ async def test_manage_connections_creates_links(emu: Emulator, http: aiohttp.Cli
     emu.complete_link(res["github"]["connected_account_id"])
     _, r = await execute(http, sid, "GITHUB_GET_REPOSITORY", {"owner": "acme", "repo": "api"})
     assert assert_completed(r)["full_name"] == "acme/api"
+
+
+async def test_wait_feedback_and_proxy_meta_tools(
+    emu: Emulator, http: aiohttp.ClientSession
+) -> None:
+    sid = (
+        await new_session(
+            http,
+            manage_connections={"enable_wait_for_connections": True},
+            proxy_execute={"enable": True},
+            experimental={"submit_feedback": {"enable": True}},
+        )
+    )["session_id"]
+    ca = emu.connect_account("user-1", "github", status="INITIATED")
+    _, r = await call(
+        http,
+        "POST",
+        f"{P}/{sid}/execute_meta",
+        json={"slug": "COMPOSIO_WAIT_FOR_CONNECTIONS", "arguments": {"toolkits": ["github"]}},
+    )
+    data = assert_completed(r)
+    assert data["results"]["github"] == {"status": "INITIATED", "connected_account_id": ca}
+    assert data["all_connected"] is False
+    _, r = await execute(http, sid, "COMPOSIO_SUBMIT_FEEDBACK", {"feedback": "great"})
+    assert "message" in assert_completed(r)
+    emu.complete_link(ca)
+    _, r = await execute(
+        http,
+        sid,
+        "COMPOSIO_PROXY_EXECUTE",
+        {"toolkit_slug": "github", "endpoint": "/user", "method": "GET"},
+    )
+    data = assert_completed(r)
+    assert data["status"] == 200 and data["data"]["endpoint"] == "/user"

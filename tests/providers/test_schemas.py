@@ -86,7 +86,7 @@ def assert_strict(schema: Any) -> None:
 def test_strict_rewrite_closes_objects_and_makes_optionals_nullable() -> None:
     original = copy.deepcopy(NESTED)
     strict = to_openai_strict(NESTED)
-    assert NESTED == original  # pure: the input is not touched
+    assert original == NESTED  # pure: the input is not touched
     assert strict is not None
     assert_strict(strict)
     props = strict["properties"]
@@ -396,7 +396,7 @@ def test_schema_modifiers_filter_by_tool_and_toolkit_and_never_touch_the_input()
     everyone = schema_modifier(lambda slug, toolkit, tool: evolve(tool, description=tool.description + "!"))
     before = copy.deepcopy(TOOLS)
     tools = OpenAIProvider().wrap_tools(TOOLS, modifiers=[shorter, tagged, everyone])
-    assert TOOLS == before
+    assert before == TOOLS
     assert seen == [("GMAIL_SEND_EMAIL", "demo")]
     assert tools[0]["function"]["description"] == "Send mail.!"
     assert "mode" not in tools[0]["function"]["parameters"]["properties"]

@@ -268,7 +268,7 @@ def test_iterate_keeps_one_task_across_yields_and_cancels_on_break() -> None:
                 events.append(f"cancelled {value}")
                 raise
 
-        async with anyio.create_task_group() as tg, receive:
+        async with anyio.create_task_group() as tg, send, receive:
             tg.start_soon(worker, 0.01, 1)
             tg.start_soon(worker, 5, 2)
             tg.start_soon(worker, 5, 3)
