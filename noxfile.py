@@ -63,7 +63,9 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package (the generated facade included)."""
-    session.install("mypy", "-e", ".")
+    # The test extra brings pytest and langchain-core: the optional modules that import
+    # them (testing.pytest_plugin, providers.langchain) are type-checked too.
+    session.install("mypy", "-e", ".[test]")
     session.run("mypy", "--strict", "composio_router")
 
 

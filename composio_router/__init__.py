@@ -33,6 +33,7 @@ from .session import AsyncSession
 if TYPE_CHECKING:
     from ._sync import Composio, ConnectionRequest, Session, Sessions
     from .custom_tools import CustomTool, CustomToolkit, SessionContext, SyncSessionContext, tool
+    from .providers.modifiers import after_execute, before_execute, schema_modifier
     from .models.config import (
         Experimental,
         InstantConfig,
@@ -56,6 +57,8 @@ _LAZY = {
     "Composio": "_sync", "Session": "_sync", "Sessions": "_sync", "ConnectionRequest": "_sync",
     "CustomTool": "custom_tools", "CustomToolkit": "custom_tools", "SessionContext": "custom_tools",
     "SyncSessionContext": "custom_tools", "tool": "custom_tools",
+    "after_execute": "providers.modifiers", "before_execute": "providers.modifiers",
+    "schema_modifier": "providers.modifiers",
     "Experimental": "models.config", "InstantConfig": "models.config",
     "ManageConnections": "models.config", "MultiAccount": "models.config",
     "Permissions": "models.config", "Preload": "models.config", "TagFilter": "models.config",
@@ -100,8 +103,11 @@ __all__ = [
     "ToolkitFilter",
     "Workbench",
     "__version__",
+    "after_execute",
+    "before_execute",
     "errors",
     "models",
+    "schema_modifier",
     "tool",
     *_error_names,
 ]
