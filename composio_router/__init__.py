@@ -33,7 +33,6 @@ from .session import AsyncSession
 if TYPE_CHECKING:
     from ._sync import Composio, ConnectionRequest, Session, Sessions
     from .custom_tools import CustomTool, CustomToolkit, SessionContext, SyncSessionContext, tool
-    from .providers.modifiers import after_execute, before_execute, schema_modifier
     from .models.config import (
         Experimental,
         InstantConfig,
@@ -46,6 +45,7 @@ if TYPE_CHECKING:
         ToolkitFilter,
         Workbench,
     )
+    from .providers.modifiers import after_execute, before_execute, schema_modifier
 
 # Library logging: silent unless the application configures handlers.
 logging.getLogger("composio_router").addHandler(logging.NullHandler())

@@ -113,6 +113,11 @@ def resolve_options(
         raise ConfigurationError(f"max_connections must be an integer >= 1, got {max_connections!r}")
     headers = _parse_custom_headers(_env("COMPOSIO_CUSTOM_HEADERS"))
     headers.update(default_headers or {})  # explicit headers win over the environment
+    credentials = [h for h in headers if h.lower() in ("x-api-key", "x-user-api-key", "x-org-api-key")]
+    if credentials:
+        # Exactly one credential per request (spec §1.3), and only the key's own handling
+        # (masking, origin checks) may send it.
+        raise ConfigurationError(f"default headers must not carry credentials ({', '.join(credentials)}); pass api_key=")
     return ClientOptions(
         api_key=key.strip(),
         base_url=url,

@@ -183,6 +183,13 @@ def build_config_body(
         "proxy_execute": lambda v: {"enable": _bool(v, "proxy_execute")},
         "experimental": lambda v: _experimental(v, for_update),
     }
+    if (
+        proxy_execute is False
+        and isinstance(workbench, Workbench)
+        and workbench.enable_proxy_execution is True
+    ):
+        # The server refuses this combination (spec §3.2): proxying off, but on in the workbench.
+        raise InvalidInputError("proxy_execute=False contradicts Workbench(enable_proxy_execution=True)")
     body: dict[str, Any] = {}
     for key, value in given.items():
         if value is UNSET:

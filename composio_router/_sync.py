@@ -218,9 +218,18 @@ class Composio(SyncTwin[AsyncComposio]):
         """Delete a session by id: shortcut for :meth:`Sessions.delete`."""
         return self._portal.call(self._async.delete, session_id, timeout=timeout)
 
-    def get_connected_account(self, connected_account_id: str) -> ConnectedAccount:
+    def get_connected_account(
+        self,
+        connected_account_id: str,
+        *,
+        timeout: float | None | Unset = UNSET,
+    ) -> ConnectedAccount:
         """Read one connected account (``GET /api/v3.1/connected_accounts/{id}``)."""
-        return self._portal.call(self._async.get_connected_account, connected_account_id)
+        return self._portal.call(
+            self._async.get_connected_account,
+            connected_account_id,
+            timeout=timeout,
+        )
 
     def __repr__(self) -> str:
         return self._twin_repr()

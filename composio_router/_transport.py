@@ -44,6 +44,7 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
 _CREDENTIAL_HEADERS = ("x-api-key", "x-user-api-key", "x-org-api-key")
 _ERROR_TEXT_LIMIT = 300
+_FORK_ORPHANS: list[aiohttp.ClientSession] = []  # pools inherited across fork, kept, never used
 
 
 def path_segment(value: str, *, what: str) -> str:
@@ -149,7 +150,11 @@ class Transport:
         Its sockets and event loop belong to the parent process; closing them here
         would close the parent's connections. The next request builds a fresh pool.
         """
-        if self._owns_http:
+        if self._owns_http and self._http is not None:
+            # Never collected in the child: aiohttp's cleanup would close the inherited
+            # sockets and unregister them from the epoll set the child shares with the parent,
+            # hanging the parent's next requests.
+            _FORK_ORPHANS.append(self._http)
             self._http = None
         self._loop = None
 
@@ -280,6 +285,8 @@ class Transport:
             error = self._status_error(status, raw, resp_headers, method, path)
             if attempt < max_retries and should_retry_status(status, resp_headers, idempotency):
                 delay = error.retry_after if error.retry_after is not None else backoff_delay(attempt)
+                if anyio.current_time() + delay >= anyio.current_effective_deadline():
+                    raise error  # waiting would only turn the server's answer into a timeout
                 logger.debug("%s %s -> %d, retrying in %.3f s", method, path, status, delay)
                 await anyio.sleep(delay)
                 attempt += 1
@@ -298,6 +305,7 @@ class Transport:
     ) -> tuple[int, Mapping[str, str], bytes]:
         # Redirects are followed here rather than by aiohttp, because aiohttp would carry
         # our x-api-key header across origins; the spec (§1.3) drops it on an origin change.
+        headers = dict(headers)  # per attempt: a retry starts again from the original headers
         for _ in range(_MAX_REDIRECTS + 1):
             try:
                 response_cm = session.request(
@@ -318,8 +326,8 @@ class Transport:
                 method, payload = "GET", None
                 headers.pop("Content-Type", None)
             if url_origin(str(url)) != self._origin:
-                for name in _CREDENTIAL_HEADERS:
-                    headers.pop(name, None)
+                for name in [h for h in headers if h.lower() in _CREDENTIAL_HEADERS]:
+                    del headers[name]
         raise APIConnectionError(f"more than {_MAX_REDIRECTS} redirects", method=method, path=url.path)
 
     def _parse_success(

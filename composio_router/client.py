@@ -26,7 +26,7 @@ from ._retry import Idempotency
 from ._transport import Transport, path_segment
 from .connections import fetch_connected_account
 from .errors import InvalidInputError
-from .models._converter import structure
+from .models._converter import structure_response
 from .models._unset import UNSET, Unset
 from .models.connections import ConnectedAccount
 from .models.session import DeletedSession, SessionInfo
@@ -115,7 +115,7 @@ class AsyncSessions:
         data = await self._client._transport.request(
             "POST", SESSIONS_PATH, body=body, idempotency=Idempotency.SAFE, timeout=timeout
         )
-        return AsyncSession(self._client, structure(data, SessionInfo), custom_tools=registry)
+        return AsyncSession(self._client, structure_response(data, SessionInfo), custom_tools=registry)
 
     async def use(
         self,
@@ -135,13 +135,13 @@ class AsyncSessions:
                 "POST", path + "/attach", body={"experimental": registry.wire_payload()},
                 idempotency=Idempotency.SAFE, timeout=timeout,
             )
-        return AsyncSession(self._client, structure(data, SessionInfo), custom_tools=registry)
+        return AsyncSession(self._client, structure_response(data, SessionInfo), custom_tools=registry)
 
     async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete a session by id. Deleting it again raises :class:`NotFoundError`."""
         path = SESSIONS_PATH + "/" + path_segment(session_id, what="session_id")
         data = await self._client._transport.request("DELETE", path, idempotency=Idempotency.SAFE, timeout=timeout)
-        return structure(data, DeletedSession)
+        return structure_response(data, DeletedSession)
 
 
 class AsyncComposio:
@@ -255,6 +255,8 @@ class AsyncComposio:
         """Delete a session by id: shortcut for :meth:`AsyncSessions.delete`."""
         return await self.sessions.delete(session_id, timeout=timeout)
 
-    async def get_connected_account(self, connected_account_id: str) -> ConnectedAccount:
+    async def get_connected_account(
+        self, connected_account_id: str, *, timeout: float | None | Unset = UNSET
+    ) -> ConnectedAccount:
         """Read one connected account (``GET /api/v3.1/connected_accounts/{id}``)."""
-        return await fetch_connected_account(self._transport, connected_account_id)
+        return await fetch_connected_account(self._transport, connected_account_id, timeout=timeout)

@@ -15,7 +15,8 @@ import anyio
 from ._retry import Idempotency
 from ._transport import path_segment
 from .errors import ConnectionRequestFailedError, ConnectionRequestTimeoutError, InvalidInputError
-from .models._converter import structure
+from .models._converter import structure_response
+from .models._unset import UNSET, Unset
 from .models.connections import ConnectedAccount, ConnectionStatus
 
 if TYPE_CHECKING:
@@ -26,11 +27,13 @@ __all__ = ["AsyncConnectionRequest", "fetch_connected_account"]
 DEFAULT_POLL_INTERVAL = 1.0
 
 
-async def fetch_connected_account(transport: Transport, connected_account_id: str) -> ConnectedAccount:
+async def fetch_connected_account(
+    transport: Transport, connected_account_id: str, *, timeout: float | None | Unset = UNSET
+) -> ConnectedAccount:
     """``GET /api/v3.1/connected_accounts/{id}``."""
     path = "/api/v3.1/connected_accounts/" + path_segment(connected_account_id, what="connected_account_id")
-    data = await transport.request("GET", path, idempotency=Idempotency.SAFE)
-    return structure(data, ConnectedAccount)
+    data = await transport.request("GET", path, idempotency=Idempotency.SAFE, timeout=timeout)
+    return structure_response(data, ConnectedAccount)
 
 
 class AsyncConnectionRequest:

@@ -63,8 +63,20 @@ __all__ = [
 ]
 
 
+def _rebuild(cls: type[ComposioError], args: tuple[Any, ...], state: dict[str, Any]) -> ComposioError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class ComposioError(Exception):
     """Root of every exception this SDK raises."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors would break pickle's default (cls, args) rebuild; errors
+        # must survive multiprocessing, anyio.to_process and task queues.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class ConfigurationError(ComposioError, ValueError):

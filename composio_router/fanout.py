@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_BATCH",
     "BatchItemResult",
+    "FailedCall",
     "MultiExecuteResult",
     "ToolCall",
     "execute_mixed_batch",
@@ -146,8 +147,10 @@ async def run_local_tool(
     timeout: float | None | Unset = UNSET,
 ) -> ExecuteResult:
     """Run one custom tool here. Its exception or bad arguments become a failed result."""
-    deadline = None if timeout is UNSET else timeout
+    deadline = session._transport.options.timeout if timeout is UNSET else timeout
     try:
+        # An `async def` tool is cancelled at the deadline; a `def` tool cannot be interrupted
+        # (threads cannot be killed), so it finishes and is then reported as timed out.
         with anyio.fail_after(deadline):
             data = await tool.run(arguments, session=session, thread_limiter=_thread_limiter(session))
     except TimeoutError:
@@ -157,8 +160,18 @@ async def run_local_tool(
     return ExecuteResult(data=data, error=None, result_type=ResultType.COMPLETED)
 
 
+@frozen
+class FailedCall:
+    """A batch item that failed before it could run (e.g. its before_execute modifier raised)."""
+
+    tool_slug: str
+    error: str
+
+
 def _normalise_call(call: object) -> tuple[str, dict[str, Any], str | None]:
     """``(slug, arguments)`` or ``{"tool_slug", "arguments", "account"}`` -> parts; raises on a bad item."""
+    if isinstance(call, FailedCall):
+        raise InvalidInputError(call.error)
     if isinstance(call, Mapping):
         unknown = set(call) - {"tool_slug", "arguments", "account"}
         if unknown:
@@ -195,7 +208,12 @@ async def _run_item(
 ) -> BatchItemResult:
     """One slot of a batch. Every failure short of cancellation ends up in the slot."""
     started = time.perf_counter()
-    slug = call.get("tool_slug") if isinstance(call, Mapping) else (call[0] if isinstance(call, tuple) and call else None)
+    if isinstance(call, FailedCall):
+        slug: object = call.tool_slug
+    elif isinstance(call, Mapping):
+        slug = call.get("tool_slug")
+    else:
+        slug = call[0] if isinstance(call, tuple) and call else None
     slug = slug if isinstance(slug, str) else "<invalid>"
     local = False
     result: ExecuteResult | None = None
@@ -212,7 +230,9 @@ async def _run_item(
                     slug = local_tool.slug
                     result = await run_local_tool(session, local_tool, arguments)
                 else:
-                    result = await session._execute_remote(slug, arguments, account=account, timeout=None)
+                    # Routed, not sent raw: an agent's COMPOSIO_MULTI_EXECUTE_TOOL item that names
+                    # custom tools is split and merged here too (spec §5).
+                    result = await session._execute_routed(slug, arguments, account=account, timeout=None)
             if scope.cancelled_caught:
                 error = f"{slug} did not finish before the batch deadline"
     except ComposioError as exc:
@@ -352,7 +372,7 @@ async def execute_mixed_batch(
     log_id: str | None = None
 
     async def run_local(i: int, tool: RegisteredCustomTool, args: dict[str, Any]) -> None:
-        result = await run_local_tool(session, tool, args)
+        result = await run_local_tool(session, tool, args, timeout=timeout)
         entries[i] = _entry(i, tool.slug, result.successful, result.data, result.error)
 
     async def run_remote() -> None:

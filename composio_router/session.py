@@ -19,7 +19,7 @@ from ._transport import encode_query, path_segment
 from .connections import AsyncConnectionRequest
 from .errors import ConflictError, InvalidInputError, SessionConfigConflictError, ToolNotFoundError
 from .fanout import BatchItemResult, MultiExecuteResult, ToolCall
-from .models._converter import structure
+from .models._converter import structure_response
 from .models._unset import UNSET, Unset
 from .models.connections import AuthLink
 from .models.execution import ExecuteResult, ProxyExecuteResult, ProxyMethod
@@ -195,7 +195,7 @@ class AsyncSession:
             data = await self._transport.request(
                 "GET", self._path + "/tools", query=query, idempotency=Idempotency.SAFE, timeout=timeout
             )
-            page = structure(data, Page[Tool])
+            page = structure_response(data, Page[Tool])
             tools.extend(page.items)
             if page.next_cursor is None:
                 break
@@ -303,7 +303,7 @@ class AsyncSession:
             data = await self._transport.request(
                 "POST", self._path + "/search", body=body, idempotency=Idempotency.SAFE, timeout=timeout
             )
-            return structure(data, SearchResponse)
+            return structure_response(data, SearchResponse)
 
         if len(chunks) == 1:
             return await one(chunks[0])
@@ -397,7 +397,7 @@ class AsyncSession:
         data = await self._transport.request(
             "POST", self._path + "/execute", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
         )
-        return structure(data, ExecuteResult)
+        return structure_response(data, ExecuteResult)
 
     async def execute_meta(
         self,
@@ -449,7 +449,7 @@ class AsyncSession:
         data = await self._transport.request(
             "POST", self._path + "/execute_meta", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
         )
-        return structure(data, ExecuteResult)
+        return structure_response(data, ExecuteResult)
 
     def _batch_has_local(self, arguments: Mapping[str, Any]) -> bool:
         assert self._custom is not None
@@ -534,7 +534,7 @@ class AsyncSession:
         data = await self._transport.request(
             "POST", self._path + "/proxy_execute", body=wire, idempotency=Idempotency.UNSAFE, timeout=timeout
         )
-        return structure(data, ProxyExecuteResult)
+        return structure_response(data, ProxyExecuteResult)
 
     # -- connections ------------------------------------------------------------------------
 
@@ -569,7 +569,7 @@ class AsyncSession:
         data = await self._transport.request(
             "POST", self._path + "/link", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
         )
-        return structure(data, AuthLink)
+        return structure_response(data, AuthLink)
 
     async def authorize(
         self,
@@ -622,7 +622,7 @@ class AsyncSession:
         data = await self._transport.request(
             "GET", self._path + "/toolkits", query=query, idempotency=Idempotency.SAFE, timeout=timeout
         )
-        return structure(data, Page[ToolkitInfo])
+        return structure_response(data, Page[ToolkitInfo])
 
     async def iter_toolkits(
         self,
@@ -666,7 +666,7 @@ class AsyncSession:
         data = await self._transport.request(
             "GET", self._mount_path(mount_id) + "/items", query=query, idempotency=Idempotency.SAFE, timeout=timeout
         )
-        return structure(data, FilesPage)
+        return structure_response(data, FilesPage)
 
     async def iter_files(
         self,
@@ -735,7 +735,7 @@ class AsyncSession:
     async def refresh(self, *, timeout: float | None | Unset = UNSET) -> SessionInfo:
         """Re-read the session (``GET …/session/{id}``) and update this object."""
         data = await self._transport.request("GET", self._path, idempotency=Idempotency.SAFE, timeout=timeout)
-        info = structure(data, SessionInfo)
+        info = structure_response(data, SessionInfo)
         self._apply_info(info)
         return info
 
@@ -789,13 +789,14 @@ class AsyncSession:
             )
         except ConflictError as exc:
             raise SessionConfigConflictError(
-                f"{exc.message}; the session changed since config version {expected_config_version}: "
-                f"call refresh() and apply your change again",
+                f"{exc.message}; the session changed "
+                + (f"since config version {expected_config_version}" if expected_config_version else "concurrently")
+                + ": call refresh() and apply your change again",
                 status_code=exc.status_code, body=exc.body, code=exc.code, slug=exc.slug,
                 request_id=exc.request_id, suggested_fix=exc.suggested_fix, errors=exc.errors,
                 method=exc.method, path=exc.path,
             ) from None
-        info = structure(data, SessionInfo)
+        info = structure_response(data, SessionInfo)
         self._apply_info(info)
         self._tools_cache = None  # the tool set may have changed
         return info
@@ -812,7 +813,7 @@ class AsyncSession:
         data = await self._transport.request(
             "GET", self._path + "/config_history", query=query, idempotency=Idempotency.SAFE, timeout=timeout
         )
-        return structure(data, Page[ConfigHistoryEntry])
+        return structure_response(data, Page[ConfigHistoryEntry])
 
     async def iter_config_history(
         self, *, limit: int | None = None, timeout: float | None | Unset = UNSET
@@ -826,7 +827,7 @@ class AsyncSession:
     async def delete(self, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete the session. It can no longer be used; deleting it again is a 404."""
         data = await self._transport.request("DELETE", self._path, idempotency=Idempotency.SAFE, timeout=timeout)
-        return structure(data, DeletedSession)
+        return structure_response(data, DeletedSession)
 
 
 def _check_relative_path(path: object) -> str:

@@ -113,12 +113,22 @@ async def test_should_retry_false_is_obeyed(session: AsyncSession, emulator: Emu
 
 
 async def test_per_call_timeout_bounds_retries(session: AsyncSession, emulator: Emulator) -> None:
-    emulator.faults.add(SEARCH, method="POST", status=503, times=10, headers={"retry-after": "5"})
+    # Each attempt is slow and fails; the third is still running when the deadline passes.
+    emulator.faults.add(SEARCH, method="POST", status=503, times=10, delay=0.2, headers={"retry-after": "0"})
     started = time.monotonic()
     with pytest.raises(APITimeoutError) as info:
         await session.search("weather", timeout=0.5)
     assert isinstance(info.value, APIConnectionError)
     assert time.monotonic() - started < 3
+    assert len(emulator.journal.find(method="POST", path=SEARCH)) >= 2  # the cut-off third is journalled when it ends
+
+
+async def test_a_wait_past_the_deadline_reports_the_answer(session: AsyncSession, emulator: Emulator) -> None:
+    emulator.faults.add(SEARCH, method="POST", status=503, times=10, headers={"retry-after": "5"})
+    started = time.monotonic()
+    with pytest.raises(InternalServerError):  # the server's 503, not a timeout after a futile wait
+        await session.search("weather", timeout=0.5)
+    assert time.monotonic() - started < 0.5
 
 
 async def test_slow_response_times_out(session: AsyncSession, emulator: Emulator) -> None:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from cattrs.preconf.orjson import OrjsonConverter
 
-__all__ = ["get_converter", "register_renames", "structure", "unstructure"]
+__all__ = ["get_converter", "register_renames", "structure", "structure_response", "unstructure"]
 
 T = TypeVar("T")
 
@@ -105,6 +105,20 @@ def get_converter() -> OrjsonConverter:
 def structure(obj: Any, cl: type[T]) -> T:
     """Structure wire JSON into a model (lenient: unknown keys are ignored)."""
     return (_converter or get_converter()).structure(obj, cl)
+
+
+def structure_response(obj: Any, cl: type[T]) -> T:
+    """Like :func:`structure`, for a server's answer: a shape the models cannot read is an
+    :class:`APIResponseValidationError` (a ``ComposioError``), never a bare ``TypeError``."""
+    try:
+        return (_converter or get_converter()).structure(obj, cl)
+    except Exception as exc:
+        from ..errors import APIResponseValidationError
+
+        name = getattr(cl, "__name__", str(cl))
+        raise APIResponseValidationError(
+            f"the server's response does not fit {name}: {type(exc).__name__}: {exc}", status_code=200, body=obj
+        ) from exc
 
 
 def unstructure(obj: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from attrs import field, frozen
+from attrs import field, fields, frozen
 
 from ..errors import InvalidInputError
 from ._unset import UNSET, Unset
@@ -61,6 +61,19 @@ def _approval_list(value: Sequence[str] | Unset) -> list[str] | Unset:
     if items is not UNSET and not items:
         raise InvalidInputError("require_approval needs at least one entry (omit it instead)")
     return items
+
+
+def _refuse_none(block: object, *, nullable: tuple[str, ...] = ()) -> None:
+    """``None`` inside a block is sent as JSON null, which the API rejects except where listed."""
+    for name in attrs_fields_names(type(block)):
+        if getattr(block, name) is None and name not in nullable:
+            raise InvalidInputError(
+                f"{type(block).__name__}.{name}=None is not accepted by the API; leave it out instead"
+            )
+
+
+def attrs_fields_names(cls: type) -> list[str]:
+    return [f.name for f in fields(cls)]
 
 
 def _one_of(owner: str, **variants: object) -> None:
@@ -122,6 +135,9 @@ class ManageConnections:
     enable_connection_removal: bool | None | Unset = UNSET
     enable_wait_for_connections: bool | None | Unset = UNSET
 
+    def __attrs_post_init__(self) -> None:
+        _refuse_none(self, nullable=("enable", "enable_connection_removal", "enable_wait_for_connections"))
+
 
 @frozen(kw_only=True)
 class Workbench:
@@ -134,6 +150,7 @@ class Workbench:
     enable_tool_execution: bool | Unset = UNSET
 
     def __attrs_post_init__(self) -> None:
+        _refuse_none(self)
         threshold = self.auto_offload_threshold
         if threshold is not UNSET and (isinstance(threshold, bool) or not isinstance(threshold, int) or threshold <= 0):
             raise InvalidInputError(f"auto_offload_threshold must be a positive integer, got {threshold!r}")
@@ -150,6 +167,7 @@ class MultiAccount:
     require_explicit_selection: bool | Unset = UNSET
 
     def __attrs_post_init__(self) -> None:
+        _refuse_none(self)
         n = self.max_accounts_per_toolkit
         if n is not UNSET and (isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 10):
             raise InvalidInputError(f"max_accounts_per_toolkit must be an integer from 2 to 10, got {n!r}")
@@ -178,6 +196,9 @@ class InstantConfig:
     return_instant_charge: bool | Unset = UNSET
     return_prices_in_search: bool | Unset = UNSET
 
+    def __attrs_post_init__(self) -> None:
+        _refuse_none(self)
+
 
 @frozen(kw_only=True)
 class Permissions:
@@ -185,6 +206,14 @@ class Permissions:
 
     default: Literal["allow_all", "ask_every_call", "ask_once_per_session"]
     overrides: dict[str, Literal["always_allow", "always_deny", "ask_once", "ask_always"]] | Unset = UNSET
+
+    def __attrs_post_init__(self) -> None:
+        if self.default not in ("allow_all", "ask_every_call", "ask_once_per_session"):
+            raise InvalidInputError(f"unknown Permissions.default {self.default!r}")
+        if self.overrides is not UNSET:
+            for key, value in self.overrides.items():
+                if value not in ("always_allow", "always_deny", "ask_once", "ask_always"):
+                    raise InvalidInputError(f"unknown permission {value!r} for {key!r}")
 
 
 @frozen(kw_only=True)
@@ -198,6 +227,9 @@ class Experimental:
     no_elicitation_support_fallback: Literal["deny", "allow"] | Unset = UNSET
     session_config_id: str | Unset = UNSET
     user_timezone: str | Unset = UNSET  # create only: tailors the generated system prompt
+
+    def __attrs_post_init__(self) -> None:
+        _refuse_none(self)
 
     def to_wire(self, *, for_update: bool) -> dict[str, Any]:
         wire: dict[str, Any] = {}

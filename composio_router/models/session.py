@@ -55,7 +55,7 @@ class WorkbenchState:
     enable: bool | None = None
     proxy_execution_enabled: bool | None = None
     tool_execution_enabled: bool | None = None
-    auto_offload_threshold: int | None = None
+    auto_offload_threshold: float | None = None  # `number` on the wire (spec §3.3)
     sandbox_size: str | None = None
 
 

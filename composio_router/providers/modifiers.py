@@ -297,12 +297,12 @@ async def modify_calls(
     session: AsyncSession, modifiers: Sequence[Modifier], calls: Sequence[ToolCall]
 ) -> Sequence[ToolCall]:
     """Apply ``before_execute`` to each well-formed batch item; malformed ones are left for the batch to report."""
-    from ..fanout import MAX_BATCH, _normalise_call
+    from ..fanout import MAX_BATCH, FailedCall, _normalise_call
 
     given: object = calls  # typed as a sequence, but callers may pass anything
     if isinstance(given, str | bytes) or not isinstance(given, Sequence) or len(given) > MAX_BATCH:
         return calls  # the batch itself reports what is wrong
-    out: list[ToolCall] = []
+    out: list[Any] = []  # ToolCall items, or FailedCall markers the batch reports in their slots
     for call in calls:
         try:
             slug, arguments, account = _normalise_call(call)
@@ -310,10 +310,12 @@ async def modify_calls(
             out.append(call)
             continue
         name, toolkit = tool_identity(session, slug)
-        item: dict[str, Any] = {
-            "tool_slug": slug,
-            "arguments": await apply_before_execute(modifiers, name, toolkit, arguments),
-        }
+        try:
+            modified = await apply_before_execute(modifiers, name, toolkit, arguments)
+        except Exception as exc:  # one item's modifier failing must not sink the batch
+            out.append(FailedCall(slug, f"before_execute modifier failed for {name}: {type(exc).__name__}: {exc}"))
+            continue
+        item: dict[str, Any] = {"tool_slug": slug, "arguments": modified}
         if account is not None:
             item["account"] = account
         out.append(item)
@@ -325,7 +327,12 @@ async def modify_batch_item(session: AsyncSession, modifiers: Sequence[Modifier]
     if item.result is None or not any(m.kind == "after_execute" for m in modifiers):
         return item
     name, toolkit = tool_identity(session, item.tool_slug)
-    result = await apply_after_execute(modifiers, name, toolkit, item.result)
+    try:
+        result = await apply_after_execute(modifiers, name, toolkit, item.result)
+    except Exception as exc:
+        # The tool did run: keep its result, and say in this slot only why it is not usable.
+        return evolve(item, successful=False,
+                      error=f"after_execute modifier failed for {name}: {type(exc).__name__}: {exc}")
     if result is item.result:
         return item
     return evolve(item, data=result.data, error=result.error, successful=result.successful, result=result)

@@ -142,6 +142,9 @@ def test_fork_after_use(composio: Composio) -> None:
             assert composio._portal.thread is None
             child = composio.create(user_id="child")
             ok = child.execute("UTILS_ECHO", {"who": "child"}).successful
+            # Collecting the inherited pool here once unregistered the parent's sockets from
+            # the epoll set both processes share, hanging the parent's next request.
+            gc.collect()
             ok = ok and session.execute("UTILS_ECHO", {"who": "child-again"}).successful
             thread = composio._portal.thread
             ok = ok and thread is not None and thread is not parent_thread and thread.is_alive()
@@ -155,7 +158,8 @@ def test_fork_after_use(composio: Composio) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     # The parent is untouched: same loop thread, same pool.
     assert composio._portal.thread is parent_thread
-    assert session.execute("UTILS_ECHO", {"who": "parent-again"}).successful
+    assert session.execute("UTILS_ECHO", {"who": "parent-again"}, timeout=5).successful
+    assert session.refresh(timeout=5).session_id == session.session_id
 
 
 def test_call_from_the_portal_thread_raises_instead_of_deadlocking(composio: Composio) -> None:
