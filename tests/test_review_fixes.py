@@ -132,3 +132,14 @@ async def test_local_tool_deadline(client: AsyncComposio) -> None:
     result = await session.execute("SLOW", {"ms": 2000}, timeout=0.1)
     assert not result.successful and "timed out" in (result.error or "")
     assert attrs.has(type(result))
+
+
+async def test_batch_deadline_fails_only_the_slow_items(client: AsyncComposio) -> None:
+    session = await client.create(user_id="u", custom_tools=[shout])
+    started = time.monotonic()
+    batch = await session.multi_execute(
+        [("UTILS_SLEEP", {"seconds": 3}), ("SHOUT", {"text": "quick"}), ("UTILS_ECHO", {"a": 1})], timeout=0.4
+    )
+    assert time.monotonic() - started < 2
+    assert not batch[0].successful and "did not complete within" in (batch[0].error or "")
+    assert batch[1].successful and batch[2].successful
