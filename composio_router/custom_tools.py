@@ -20,6 +20,7 @@ it is injected at call time and is not part of the schema.
 
 from __future__ import annotations
 
+import contextvars
 import enum
 import functools
 import inspect
@@ -66,6 +67,16 @@ _MAX_TOOLKIT_TOOLS = 100
 
 
 # --------------------------------------------------------------------------- context
+
+IN_SYNC_TOOL: contextvars.ContextVar[bool] = contextvars.ContextVar("composio_router_in_sync_tool", default=False)
+"""True while a ``def`` custom tool runs; anyio carries it back to the loop for nested calls."""
+
+
+def _run_marked_as_sync_tool(fn: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+    # Set inside the worker thread's own context copy: it never leaks to other calls.
+    IN_SYNC_TOOL.set(True)
+    return fn(*args, **kwargs)
+
 
 
 class ContextSession(Protocol):
@@ -492,8 +503,12 @@ class CustomTool(Generic[P, R]):
             if self.is_async:
                 result = await fn(*args, **kwargs)
             else:
-                call = functools.partial(fn, *args, **kwargs)
-                result = await anyio.to_thread.run_sync(call, limiter=thread_limiter)
+                call = functools.partial(_run_marked_as_sync_tool, fn, args, kwargs)
+                # A tool called from inside a sync tool (through its SyncSessionContext) must
+                # not wait for the limiter its caller is holding: 20 such callers would hold
+                # every token and wait forever. Nested calls use anyio's default thread pool.
+                limiter = None if IN_SYNC_TOOL.get() else thread_limiter
+                result = await anyio.to_thread.run_sync(call, limiter=limiter)
         except Exception as exc:  # BaseException (cancellation) propagates untouched
             raise CustomToolError(slug, str(exc) or type(exc).__name__) from exc
         return _normalise_result(slug, result)

@@ -19,6 +19,7 @@ from composio_router import (
     InvalidInputError,
     NotFoundError,
     RateLimitError,
+    SyncSessionContext,
     after_execute,
     before_execute,
     tool,
@@ -143,3 +144,26 @@ async def test_batch_deadline_fails_only_the_slow_items(client: AsyncComposio) -
     assert time.monotonic() - started < 2
     assert not batch[0].successful and "did not complete within" in (batch[0].error or "")
     assert batch[1].successful and batch[2].successful
+
+
+@tool
+def inner_sync(n: int) -> dict[str, Any]:
+    """A sync tool called by other sync tools."""
+    time.sleep(0.05)
+    return {"n": n}
+
+
+@tool
+def outer_sync(n: int, ctx: SyncSessionContext) -> dict[str, Any]:
+    """A sync tool that calls another sync tool through its context."""
+    return {"inner": ctx.execute("INNER_SYNC", {"n": n}).data}
+
+
+async def test_nested_sync_tools_do_not_exhaust_the_thread_limiter(client: AsyncComposio) -> None:
+    # 20 outer tools hold every token of the 20-thread limiter; their nested calls must not wait for it.
+    session = await client.create(user_id="u", custom_tools=[inner_sync, outer_sync])
+    started = time.monotonic()
+    batch = await session.multi_execute([("OUTER_SYNC", {"n": i}) for i in range(20)], timeout=10)
+    assert batch.success_count == 20, [r.error for r in batch.results]
+    assert [r.data["inner"]["n"] for r in batch.results] == list(range(20))
+    assert time.monotonic() - started < 5
