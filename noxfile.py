@@ -70,6 +70,13 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def mutants(session: nox.Session) -> None:
+    """Break the retry policy on purpose; every mutant must fail the reliability suite."""
+    session.install("-e", ".[test]")
+    session.run("python", "scripts/retry_mutants.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def generate(session: nox.Session) -> None:
     """Regenerate composio_router/_sync.py from the async classes."""
     session.install("-e", ".")

@@ -6,7 +6,10 @@ construction, and the API key is masked in every repr.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+import ssl
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -22,7 +25,14 @@ DEFAULT_TIMEOUT = 60.0  # spec §1.9: total/read timeout
 DEFAULT_CONNECT_TIMEOUT = 5.0  # spec §1.9
 DEFAULT_MAX_RETRIES = 2  # spec §1.8: at most 3 attempts
 DEFAULT_MAX_CONNECTIONS = 100  # spec §1.9
+DEFAULT_IDEMPOTENCY_HEADER = "Idempotency-Key"  # spec §1.8: the header S3 sends when given a key
+# Tool outputs can be large (file contents, long threads) but a response without a bound
+# lets a broken proxy or a hostile server exhaust the process's memory.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 USER_AGENT = f"composio-router/Python {__version__}"
+
+
+CREDENTIAL_HEADER_NAMES = ("x-api-key", "x-user-api-key", "x-org-api-key")
 
 
 def _mask(_value: str) -> str:
@@ -40,6 +50,10 @@ class ClientOptions:
     max_retries: int = DEFAULT_MAX_RETRIES
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     default_headers: Mapping[str, str] = field(factory=dict)
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    idempotency_header: str = DEFAULT_IDEMPOTENCY_HEADER
+    # True = verify against the system's CAs; an SSLContext = the caller's trust; False = off.
+    verify: bool | ssl.SSLContext = True
 
     @property
     def origin(self) -> str:
@@ -70,14 +84,35 @@ def _parse_custom_headers(raw: str | None) -> dict[str, str]:
     return headers
 
 
+# RFC 9110 token: the characters a header name may use.
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback IP: the only hosts plain ``http://`` may reach."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _validate_base_url(base_url: str) -> str:
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
-            f"base_url must be an absolute http:// or https:// URL, got {base_url!r}"
+            f"base_url must be an absolute https:// URL, got {base_url!r}"
         )
     if parts.query or parts.fragment:
         raise ConfigurationError(f"base_url must not carry a query or fragment, got {base_url!r}")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        # Plain http would send the API key and every tool argument in clear text. Only a
+        # server on this machine (the emulator, a local proxy) is exempt.
+        raise ConfigurationError(
+            f"base_url must use https:// (plain http:// is allowed only for localhost and "
+            f"loopback addresses such as the emulator's), got {base_url!r}"
+        )
     # A path prefix is kept (spec §1.1); only the trailing slash is normalised away
     # because every request path starts with one.
     return base_url.rstrip("/")
@@ -92,6 +127,9 @@ def resolve_options(
     max_retries: int,
     max_connections: int,
     default_headers: Mapping[str, str] | None,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    idempotency_header: str = DEFAULT_IDEMPOTENCY_HEADER,
+    verify: bool | ssl.SSLContext = True,
 ) -> ClientOptions:
     """Apply the precedence rules and validate; raises :class:`ConfigurationError`."""
     key = api_key if api_key is not None and api_key.strip() else _env("COMPOSIO_API_KEY")
@@ -111,13 +149,25 @@ def resolve_options(
         raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
     if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
         raise ConfigurationError(f"max_connections must be an integer >= 1, got {max_connections!r}")
+    if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int) or max_response_bytes < 1:
+        raise ConfigurationError(f"max_response_bytes must be an integer >= 1, got {max_response_bytes!r}")
+    if not isinstance(idempotency_header, str) or not _HEADER_NAME.match(idempotency_header):
+        raise ConfigurationError(f"idempotency_header must be a valid HTTP header name, got {idempotency_header!r}")
+    if idempotency_header.lower() in (*CREDENTIAL_HEADER_NAMES, "x-request-id", "content-type", "host"):
+        raise ConfigurationError(f"idempotency_header cannot be {idempotency_header!r}: the SDK sets that header itself")
+    if not isinstance(verify, (bool, ssl.SSLContext)):
+        raise ConfigurationError(f"verify must be True, False or an ssl.SSLContext, got {verify!r}")
     headers = _parse_custom_headers(_env("COMPOSIO_CUSTOM_HEADERS"))
     headers.update(default_headers or {})  # explicit headers win over the environment
-    credentials = [h for h in headers if h.lower() in ("x-api-key", "x-user-api-key", "x-org-api-key")]
+    credentials = [h for h in headers if h.lower() in CREDENTIAL_HEADER_NAMES]
     if credentials:
         # Exactly one credential per request (spec §1.3), and only the key's own handling
         # (masking, origin checks) may send it.
         raise ConfigurationError(f"default headers must not carry credentials ({', '.join(credentials)}); pass api_key=")
+    if any(h.lower() == idempotency_header.lower() for h in headers):
+        # One key on every request would make a deduplicating server replay the first
+        # answer for all of them; keys are per call (idempotency_key=...).
+        raise ConfigurationError(f"default headers must not carry {idempotency_header}; pass idempotency_key= per call")
     return ClientOptions(
         api_key=key.strip(),
         base_url=url,
@@ -126,4 +176,7 @@ def resolve_options(
         max_retries=max_retries,
         max_connections=max_connections,
         default_headers=headers,
+        max_response_bytes=max_response_bytes,
+        idempotency_header=idempotency_header,
+        verify=verify,
     )

@@ -6,6 +6,11 @@ errors, 408, 409, 429 and 5xx. Calls that run something (execute, execute_meta,
 proxy_execute, link, update) retry only when the request provably did not run:
 the connection could not be opened, or the server answered 429 (it refused before
 running). Sending an email twice is worse than reporting an error once.
+
+A caller who sends an idempotency key (``idempotency_key=``) vouches that the server, or
+a gateway in front of it, answers a repeated key with the first answer: those calls are
+KEYED and retry like safe ones, except on 409 (for a PATCH it means a stale config
+version, which a retry would not fix).
 """
 
 from __future__ import annotations
@@ -29,6 +34,12 @@ class Idempotency(enum.Enum):
 
     SAFE = "safe"  # repeating it changes nothing (reads, create, search, delete)
     UNSAFE = "unsafe"  # it runs a tool or changes state: retry only if it provably did not run
+    KEYED = "keyed"  # unsafe, but carries the caller's idempotency key: the server deduplicates
+
+    @property
+    def retries_after_send(self) -> bool:
+        """Whether a request that may have run can be sent again."""
+        return self is not Idempotency.UNSAFE
 
 
 def should_retry_status(status: int, headers: Mapping[str, str], idempotency: Idempotency) -> bool:
@@ -41,6 +52,8 @@ def should_retry_status(status: int, headers: Mapping[str, str], idempotency: Id
         return False
     if hint == "true":
         return True
+    if idempotency is Idempotency.KEYED and status == 409:
+        return False
     return status in _RETRYABLE_STATUSES or status >= 500
 
 

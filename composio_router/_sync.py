@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from ._config import (
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_IDEMPOTENCY_HEADER,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
 )
@@ -23,6 +25,7 @@ from .models._unset import UNSET
 from .session import AsyncSession
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Iterator, Mapping, Sequence
     from types import TracebackType
     from typing import Any, Literal
@@ -74,7 +77,13 @@ class Composio(SyncTwin[AsyncComposio]):
 
     ``api_key`` and ``base_url`` fall back to ``COMPOSIO_API_KEY`` and
     ``COMPOSIO_BASE_URL``; a missing key raises :class:`ConfigurationError` here,
-    not at the first request. ``timeout`` bounds each whole call, retries included.
+    not at the first request, as does a plain ``http://`` URL to anything but a
+    loopback address. ``timeout`` bounds each whole call, retries included.
+    ``max_retries`` applies per the operation's idempotency (README, "Reliability").
+    ``verify`` is ``True`` (system CAs), an ``ssl.SSLContext`` (your CAs) or
+    ``False`` (no verification: never in production). ``max_response_bytes`` bounds
+    every response body; ``idempotency_header`` names the header that per-call
+    ``idempotency_key=`` values travel in.
     ``provider`` sets the format of ``session.tools()`` and ``handle_tool_calls``
     (default :class:`~composio_router.providers.OpenAIProvider`); ``modifiers`` apply
     to every session's tools and executions, before each call's own.
@@ -94,6 +103,9 @@ class Composio(SyncTwin[AsyncComposio]):
         default_headers: Mapping[str, str] | None = None,
         provider: Provider[Any] | None = None,
         modifiers: Modifiers = None,
+        verify: bool | ssl.SSLContext = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        idempotency_header: str = DEFAULT_IDEMPOTENCY_HEADER,
     ) -> None:
         async_client = AsyncComposio(
             api_key,
@@ -106,6 +118,9 @@ class Composio(SyncTwin[AsyncComposio]):
             default_headers=default_headers,
             provider=provider,
             modifiers=modifiers,
+            verify=verify,
+            max_response_bytes=max_response_bytes,
+            idempotency_header=idempotency_header,
         )
         portal = PortalManager(
             async_client.aclose,
@@ -428,6 +443,7 @@ class Session(SyncTwin[AsyncSession]):
         input_responses: Mapping[str, Any] | None = None,
         request_state: str | None = None,
         modifiers: Modifiers = None,
+        idempotency_key: str | None = None,
     ) -> ExecuteResult:
         """Run one tool: an app tool, a meta tool, or a custom tool (in this process).
 
@@ -437,6 +453,9 @@ class Session(SyncTwin[AsyncSession]):
         Not retried on failure unless the request provably did not run.
         ``before_execute`` / ``after_execute`` ``modifiers`` (after the client's own)
         rewrite the arguments and the result.
+        ``idempotency_key`` (sent in the client's ``idempotency_header``) opts this call
+        into retries after it may have run: use it only when your server or gateway
+        deduplicates by that header.
         """
         return self._portal.call(
             self._async.execute,
@@ -447,6 +466,7 @@ class Session(SyncTwin[AsyncSession]):
             input_responses=input_responses,
             request_state=request_state,
             modifiers=modifiers,
+            idempotency_key=idempotency_key,
         )
 
     def execute_meta(
@@ -457,12 +477,16 @@ class Session(SyncTwin[AsyncSession]):
         timeout: float | None | Unset = UNSET,
         input_responses: Mapping[str, Any] | None = None,
         request_state: str | None = None,
+        idempotency_key: str | None = None,
     ) -> ExecuteResult:
         """Run a meta tool through ``POST …/execute_meta`` (spec §4.8).
 
         Only the seven meta slugs that endpoint accepts; run ``COMPOSIO_SUBMIT_FEEDBACK``
         and ``COMPOSIO_PROXY_EXECUTE`` with :meth:`execute`. Custom tools inside a
         multi-execute batch run in this process, as with :meth:`execute`.
+        ``idempotency_key`` (sent in the client's ``idempotency_header``) opts this call
+        into retries after it may have run: use it only when your server or gateway
+        deduplicates by that header.
         """
         return self._portal.call(
             self._async.execute_meta,
@@ -471,6 +495,7 @@ class Session(SyncTwin[AsyncSession]):
             timeout=timeout,
             input_responses=input_responses,
             request_state=request_state,
+            idempotency_key=idempotency_key,
         )
 
     def multi_execute(
@@ -480,6 +505,7 @@ class Session(SyncTwin[AsyncSession]):
         max_concurrency: int = 20,
         timeout: float | None | Unset = UNSET,
         modifiers: Modifiers = None,
+        idempotency_key: str | None = None,
     ) -> MultiExecuteResult:
         """Run up to 20 tool calls concurrently and return their results in request order.
 
@@ -488,6 +514,9 @@ class Session(SyncTwin[AsyncSession]):
         ones; one item's failure is recorded in its slot and never loses the others.
         ``before_execute`` modifiers (after the client's own) run on each item before the
         batch starts, ``after_execute`` ones on each item's result.
+        Each failure is typed in its slot (``item.exception``). With ``idempotency_key``,
+        remote item ``i`` is sent with the key ``f"{idempotency_key}:{i}"`` and may be
+        retried after it may have run (see :meth:`execute`).
         """
         return self._portal.call(
             self._async.multi_execute,
@@ -495,6 +524,7 @@ class Session(SyncTwin[AsyncSession]):
             max_concurrency=max_concurrency,
             timeout=timeout,
             modifiers=modifiers,
+            idempotency_key=idempotency_key,
         )
 
     def iter_multi_execute(
@@ -504,6 +534,7 @@ class Session(SyncTwin[AsyncSession]):
         max_concurrency: int = 20,
         timeout: float | None | Unset = UNSET,
         modifiers: Modifiers = None,
+        idempotency_key: str | None = None,
     ) -> Iterator[BatchItemResult]:
         """Like :meth:`multi_execute`, but yields each item's result as soon as it completes."""
         return self._portal.iterate(
@@ -512,6 +543,7 @@ class Session(SyncTwin[AsyncSession]):
             max_concurrency=max_concurrency,
             timeout=timeout,
             modifiers=modifiers,
+            idempotency_key=idempotency_key,
         )
 
     def proxy_execute(
@@ -523,11 +555,13 @@ class Session(SyncTwin[AsyncSession]):
         parameters: Sequence[Mapping[str, Any]] | None = None,
         *,
         timeout: float | None | Unset = UNSET,
+        idempotency_key: str | None = None,
     ) -> ProxyExecuteResult:
         """Call the toolkit's own API with the user's credentials injected (spec §4.10).
 
         ``parameters`` items are ``{"name", "value", "type": "header" | "query"}``
         (``in`` is accepted for ``type``; default ``header``; values are stringified).
+        Not retried once it may have run, unless given an ``idempotency_key`` (see :meth:`execute`).
         """
         return self._portal.call(
             self._async.proxy_execute,
@@ -537,6 +571,7 @@ class Session(SyncTwin[AsyncSession]):
             body,
             parameters,
             timeout=timeout,
+            idempotency_key=idempotency_key,
         )
 
     def create_auth_link(
@@ -548,8 +583,13 @@ class Session(SyncTwin[AsyncSession]):
         account_type: Literal["PRIVATE", "SHARED"] | None = None,
         acl_config_for_shared: Mapping[str, Any] | None = None,
         timeout: float | None | Unset = UNSET,
+        idempotency_key: str | None = None,
     ) -> AuthLink:
-        """Create a Connect Link for a toolkit (``POST …/link``)."""
+        """Create a Connect Link for a toolkit (``POST …/link``).
+
+        Not retried once it may have run (each call starts a new connection), unless
+        given an ``idempotency_key`` (see :meth:`execute`).
+        """
         return self._portal.call(
             self._async.create_auth_link,
             toolkit,
@@ -558,6 +598,7 @@ class Session(SyncTwin[AsyncSession]):
             account_type=account_type,
             acl_config_for_shared=acl_config_for_shared,
             timeout=timeout,
+            idempotency_key=idempotency_key,
         )
 
     def authorize(
@@ -567,6 +608,7 @@ class Session(SyncTwin[AsyncSession]):
         callback_url: str | None = None,
         alias: str | None = None,
         timeout: float | None | Unset = UNSET,
+        idempotency_key: str | None = None,
     ) -> ConnectionRequest:
         """Start connecting the user's account for a toolkit.
 
@@ -578,6 +620,7 @@ class Session(SyncTwin[AsyncSession]):
             callback_url=callback_url,
             alias=alias,
             timeout=timeout,
+            idempotency_key=idempotency_key,
         )
         return self._wrap(ConnectionRequest, result)
 
@@ -686,7 +729,11 @@ class Session(SyncTwin[AsyncSession]):
         mount_id: str = "files",
         timeout: float | None | Unset = UNSET,
     ) -> bytes:
-        """The bytes of a file in the mount (a presigned GET, without credentials)."""
+        """The bytes of a file in the mount (a presigned GET, without credentials).
+
+        Files larger than the client's ``max_response_bytes`` raise
+        :class:`APIResponseTooLargeError`; raise the limit to fetch them.
+        """
         return self._portal.call(
             self._async.download_file,
             path,
@@ -727,6 +774,7 @@ class Session(SyncTwin[AsyncSession]):
         experimental: Experimental | None | Unset = UNSET,
         expected_config_version: int | None = None,
         timeout: float | None | Unset = UNSET,
+        idempotency_key: str | None = None,
     ) -> SessionInfo:
         """Change the session's configuration (``PATCH``), keeping what is not given.
 
@@ -736,7 +784,8 @@ class Session(SyncTwin[AsyncSession]):
         ``multi_account``, ``proxy_execute``, ``experimental``). With
         ``expected_config_version``, a concurrent change raises
         :class:`SessionConfigConflictError` (409) instead of being overwritten.
-        Never retried: a stale-version conflict is reported once.
+        Retried only when it provably did not run (a refused connection, a 429), or, given
+        an ``idempotency_key``, also after connection failures and 5xx; a 409 never is.
         """
         return self._portal.call(
             self._async.update,
@@ -756,6 +805,7 @@ class Session(SyncTwin[AsyncSession]):
             experimental=experimental,
             expected_config_version=expected_config_version,
             timeout=timeout,
+            idempotency_key=idempotency_key,
         )
 
     def config_history(

@@ -21,10 +21,11 @@ import anyio
 import orjson
 from yarl import URL
 
-from ._config import USER_AGENT, ClientOptions, url_origin
+from ._config import CREDENTIAL_HEADER_NAMES, USER_AGENT, ClientOptions, url_origin
 from ._retry import Idempotency, backoff_delay, retry_after_seconds, should_retry_status
 from .errors import (
     APIConnectionError,
+    APIResponseTooLargeError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
@@ -35,14 +36,13 @@ from .errors import (
 )
 from .models._unset import UNSET, Unset
 
-__all__ = ["QueryValue", "Transport", "encode_query", "path_segment"]
+__all__ = ["QueryValue", "Transport", "check_idempotency_key", "encode_query", "path_segment"]
 
 logger = logging.getLogger("composio_router.transport")
 
 QueryValue = str | int | bool | Sequence[str] | None
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
-_CREDENTIAL_HEADERS = ("x-api-key", "x-user-api-key", "x-org-api-key")
 _ERROR_TEXT_LIMIT = 300
 _FORK_ORPHANS: list[aiohttp.ClientSession] = []  # pools inherited across fork, kept, never used
 
@@ -129,6 +129,9 @@ class Transport:
                 limit=self.options.max_connections,
                 limit_per_host=0,
                 keepalive_timeout=30,
+                # True verifies certificates against the system's CAs (aiohttp's default,
+                # spelled out); only an explicit verify=False or a caller's context changes it.
+                ssl=self.options.verify,
             )
             # No aiohttp-level total timeout: the call's deadline (anyio) bounds it,
             # retries included. Only the connect phase gets its own limit (spec §1.9).
@@ -193,8 +196,8 @@ class Transport:
         try:
             with anyio.fail_after(deadline):
                 async with session.request(method, target, data=data, headers=headers) as resp:
-                    raw = await resp.read()
                     status = resp.status
+                    raw = await self._read_body(resp, method, target.path)
         except TimeoutError:
             raise APITimeoutError(f"{method} to storage did not complete within {_seconds(deadline)}",
                                   method=method, path=target.path) from None
@@ -216,13 +219,22 @@ class Transport:
         idempotency: Idempotency,
         timeout: float | None | Unset = UNSET,
         max_retries: int | None = None,
+        idempotency_key: str | None = None,
     ) -> Any:
         """Send one logical call and return the parsed JSON body of its 2xx response.
 
         ``body`` is any orjson-serialisable value (``None`` = no body). The deadline
         (``timeout``; UNSET = the client's default, ``None`` = no deadline) covers
-        every attempt and every backoff sleep.
+        every attempt and every backoff sleep. An ``idempotency_key`` is sent in the
+        client's ``idempotency_header`` on every attempt and makes an unsafe call
+        retryable: the caller vouches that the server deduplicates by it.
         """
+        extra_headers: dict[str, str] | None = None
+        if idempotency_key is not None:
+            check_idempotency_key(idempotency_key)
+            extra_headers = {self.options.idempotency_header: idempotency_key}
+            if idempotency is Idempotency.UNSAFE:
+                idempotency = Idempotency.KEYED
         payload: bytes | None = None
         if body is not None:
             try:
@@ -234,6 +246,7 @@ class Transport:
         deadline = self.options.timeout if timeout is UNSET else timeout
         retries = self.options.max_retries if max_retries is None else max_retries
         deadline_at = None if deadline is None else asyncio.get_running_loop().time() + deadline
+        progress = _Progress()
         try:
             # asyncio.timeout_at rather than anyio.fail_after on this hot path: this module is
             # bound to asyncio anyway (aiohttp), and the stdlib scope measured 8.6 us per call
@@ -241,11 +254,13 @@ class Transport:
             # around it (fan-out, callers) interoperate with native asyncio cancellation.
             async with asyncio.timeout_at(deadline_at):
                 return await self._send_with_retries(
-                    session, method, path, payload, query, idempotency, retries, deadline_at
+                    session, method, path, payload, query, idempotency, retries, deadline_at,
+                    extra_headers, progress,
                 )
         except TimeoutError:
             raise APITimeoutError(
-                f"{method} {path} did not complete within {_seconds(deadline)}", method=method, path=path
+                f"{method} {path} did not complete within {_seconds(deadline)}", method=method, path=path,
+                request_sent=True if progress.sent else None,
             ) from None
 
     async def _send_with_retries(
@@ -258,8 +273,12 @@ class Transport:
         idempotency: Idempotency,
         max_retries: int,
         deadline_at: float | None,
+        extra_headers: Mapping[str, str] | None,
+        progress: _Progress,
     ) -> Any:
         headers = dict(self._headers)
+        if extra_headers:
+            headers.update(extra_headers)
         # One id per logical call, reused across retries, so server logs can join them.
         headers["x-request-id"] = os.urandom(16).hex()
         if payload is not None:
@@ -274,16 +293,25 @@ class Transport:
             except _NotSent as exc:
                 # The connection never opened: nothing ran, so any call may be retried.
                 if attempt < max_retries:
-                    await anyio.sleep(backoff_delay(attempt))
+                    delay = backoff_delay(attempt)
+                    logger.debug("%s %s: could not connect (%s), retrying in %.3f s",
+                                 method, path, type(exc.__cause__).__name__, delay)
+                    await anyio.sleep(delay)
                     attempt += 1
                     continue
-                raise self._connection_error(exc.__cause__, method, path) from None
+                raise self._connection_error(exc.__cause__, method, path, sent=progress.sent) from None
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                if idempotency is Idempotency.SAFE and attempt < max_retries:
-                    await anyio.sleep(backoff_delay(attempt))
+                # Sent, or maybe sent: the server may have run it before the connection failed.
+                progress.sent = True
+                if idempotency.retries_after_send and attempt < max_retries:
+                    delay = backoff_delay(attempt)
+                    logger.debug("%s %s: connection failed after sending (%s), retrying in %.3f s",
+                                 method, path, type(exc).__name__, delay)
+                    await anyio.sleep(delay)
                     attempt += 1
                     continue
-                raise self._connection_error(exc, method, path) from None
+                raise self._connection_error(exc, method, path, sent=True) from None
+            progress.sent = True
 
             if 200 <= status < 300:
                 if logger.isEnabledFor(logging.DEBUG):
@@ -320,9 +348,17 @@ class Transport:
                     method, url, data=payload, headers=headers, params=query, allow_redirects=False
                 )
                 async with response_cm as resp:
-                    raw = await resp.read()
                     status = resp.status
                     resp_headers = resp.headers
+                    raw = await self._read_body(resp, method, url.path)
+            except aiohttp.ClientConnectorCertificateError as exc:
+                # Not retried: the next attempt would meet the same certificate.
+                raise APIConnectionError(
+                    f"{method} {url.path} failed: the server's TLS certificate could not be verified "
+                    f"({self._redact(str(exc.certificate_error))}). Pass verify=ssl.create_default_context("
+                    f"cafile=...) to trust a private CA; verify=False turns verification off (insecure).",
+                    method=method, path=url.path, request_sent=False,
+                ) from None
             except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
                 raise _NotSent from exc
             location = resp_headers.get("Location")
@@ -334,9 +370,37 @@ class Transport:
                 method, payload = "GET", None
                 headers.pop("Content-Type", None)
             if url_origin(str(url)) != self._origin:
-                for name in [h for h in headers if h.lower() in _CREDENTIAL_HEADERS]:
+                for name in [h for h in headers if h.lower() in CREDENTIAL_HEADER_NAMES]:
                     del headers[name]
         raise APIConnectionError(f"more than {_MAX_REDIRECTS} redirects", method=method, path=url.path)
+
+    async def _read_body(self, resp: aiohttp.ClientResponse, method: str, path: str) -> bytes:
+        """The (decompressed) body, refused past ``max_response_bytes`` before it is all in memory.
+
+        Counted while streaming, not from ``Content-Length``: that header is absent on
+        chunked answers and counts compressed bytes on gzipped ones.
+        """
+        limit = self.options.max_response_bytes
+        declared = resp.content_length
+        if declared is not None and declared <= limit and "Content-Encoding" not in resp.headers:
+            return await resp.read()  # the common case: aiohttp reads exactly `declared` bytes
+        size = 0
+        chunks: list[bytes] = []
+        if declared is None or declared <= limit:
+            async for chunk in resp.content.iter_any():
+                size += len(chunk)
+                if size > limit:
+                    break
+                chunks.append(chunk)
+        if size > limit or (declared is not None and declared > limit):
+            resp.close()  # the rest is never read: this connection cannot be reused
+            raise APIResponseTooLargeError(
+                f"{method} {path} -> {resp.status}: the response is larger than "
+                f"max_response_bytes={limit}",
+                status_code=resp.status, limit=limit, method=method, path=path,
+                request_id=resp.headers.get("x-request-id"),
+            )
+        return b"".join(chunks)
 
     def _parse_success(
         self, status: int, raw: bytes, headers: Mapping[str, str], method: str, path: str
@@ -412,11 +476,34 @@ class Transport:
             path=path,
         )
 
-    def _connection_error(self, exc: BaseException | None, method: str, path: str) -> APIConnectionError:
+    def _connection_error(
+        self, exc: BaseException | None, method: str, path: str, *, sent: bool | None = None
+    ) -> APIConnectionError:
         kind = type(exc).__name__ if exc is not None else "connection error"
         detail = self._redact(str(exc)) if exc is not None else ""
         text = f"{method} {path} failed: {kind}" + (f": {detail}" if detail else "")
-        return APIConnectionError(text, method=method, path=path)
+        if sent:
+            text += " (the request was sent: it may have run)"
+        elif sent is False:
+            text += " (the request was never sent)"
+        return APIConnectionError(text, method=method, path=path, request_sent=sent)
+
+
+def check_idempotency_key(key: object) -> None:
+    """Refuse, before sending, a key no server could read back (spec §1.8: a header value)."""
+    if not isinstance(key, str) or not key or len(key) > 255 or not key.isascii() or not key.isprintable():
+        raise InvalidInputError(
+            f"idempotency_key must be 1-255 printable ASCII characters, got {key!r}"
+        )
+
+
+class _Progress:
+    """Whether any attempt of a call got as far as sending (for ``request_sent`` on errors)."""
+
+    __slots__ = ("sent",)
+
+    def __init__(self) -> None:
+        self.sent = False
 
 
 class _NotSent(Exception):

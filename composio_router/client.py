@@ -7,6 +7,7 @@ and share it: sessions and concurrent calls reuse its connections.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,7 +17,9 @@ import anyio
 
 from ._config import (
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_IDEMPOTENCY_HEADER,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     ClientOptions,
@@ -149,7 +152,13 @@ class AsyncComposio:
 
     ``api_key`` and ``base_url`` fall back to ``COMPOSIO_API_KEY`` and
     ``COMPOSIO_BASE_URL``; a missing key raises :class:`ConfigurationError` here,
-    not at the first request. ``timeout`` bounds each whole call, retries included.
+    not at the first request, as does a plain ``http://`` URL to anything but a
+    loopback address. ``timeout`` bounds each whole call, retries included.
+    ``max_retries`` applies per the operation's idempotency (README, "Reliability").
+    ``verify`` is ``True`` (system CAs), an ``ssl.SSLContext`` (your CAs) or
+    ``False`` (no verification: never in production). ``max_response_bytes`` bounds
+    every response body; ``idempotency_header`` names the header that per-call
+    ``idempotency_key=`` values travel in.
     ``provider`` sets the format of ``session.tools()`` and ``handle_tool_calls``
     (default :class:`~composio_router.providers.OpenAIProvider`); ``modifiers`` apply
     to every session's tools and executions, before each call's own.
@@ -169,10 +178,14 @@ class AsyncComposio:
         default_headers: Mapping[str, str] | None = None,
         provider: Provider[Any] | None = None,
         modifiers: Modifiers = None,
+        verify: bool | ssl.SSLContext = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        idempotency_header: str = DEFAULT_IDEMPOTENCY_HEADER,
     ) -> None:
         self.options: ClientOptions = resolve_options(
             api_key=api_key, base_url=base_url, timeout=timeout, connect_timeout=connect_timeout,
             max_retries=max_retries, max_connections=max_connections, default_headers=default_headers,
+            max_response_bytes=max_response_bytes, idempotency_header=idempotency_header, verify=verify,
         )
         self._transport = Transport(self.options, http_session)
         # Providers (composio_router.providers): OpenAI Chat Completions by default, as the

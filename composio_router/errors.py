@@ -12,6 +12,7 @@ domain errors for things the SDK decides locally before or after a request:
     ├── ClientClosedError           the client was closed
     ├── PortalDeadlockError         a sync client called from its own event-loop thread
     ├── CustomToolError             a custom tool raised while running
+    │   └── CustomToolTimeoutError  it did not finish within the call's deadline
     ├── ConnectionRequestError
     │   ├── ConnectionRequestFailedError   the account ended FAILED / EXPIRED / REVOKED
     │   └── ConnectionRequestTimeoutError  it was still pending at the deadline
@@ -19,6 +20,7 @@ domain errors for things the SDK decides locally before or after a request:
         ├── APIConnectionError      no usable response (DNS, refused, reset, cut short)
         │   └── APITimeoutError     the call's deadline passed
         ├── APIResponseValidationError  a 2xx body that is not the JSON the spec promises
+        │   └── APIResponseTooLargeError  a body over the client's max_response_bytes
         └── APIStatusError          a non-2xx answer, envelope parsed into fields
             ├── BadRequestError 400, AuthenticationError 401, PermissionDeniedError 403,
             ├── NotFoundError 404, ConflictError 409 (SessionConfigConflictError),
@@ -36,6 +38,7 @@ from typing import Any
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponseTooLargeError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -51,6 +54,7 @@ __all__ = [
     "ConnectionRequestTimeoutError",
     "CustomToolDefinitionError",
     "CustomToolError",
+    "CustomToolTimeoutError",
     "InternalServerError",
     "InvalidInputError",
     "NotFoundError",
@@ -130,6 +134,20 @@ class CustomToolError(ComposioError):
         self.slug = slug
 
 
+class CustomToolTimeoutError(CustomToolError):
+    """A custom tool did not finish within the call's deadline.
+
+    An ``async def`` tool is cancelled at the deadline; a plain ``def`` tool cannot be
+    interrupted (Python threads cannot be killed), so it finishes in its thread and its
+    result is discarded.
+    """
+
+    def __init__(self, slug: str, timeout: float | None) -> None:
+        ComposioError.__init__(self, f"custom tool {slug} timed out after {timeout} s")
+        self.slug = slug
+        self.timeout = timeout
+
+
 class ConnectionRequestError(ComposioError):
     """Base of the errors :meth:`ConnectionRequest.wait_for_connection` raises."""
 
@@ -160,7 +178,18 @@ class APIError(ComposioError):
 
 
 class APIConnectionError(APIError):
-    """No usable response: refused, reset, dropped or truncated connections."""
+    """No usable response: refused, reset, dropped or truncated connections.
+
+    ``request_sent`` says whether a tool may have run: ``False`` when no attempt ever
+    reached the server (nothing ran; any call is safe to repeat), ``True`` when an attempt
+    was sent and its answer was lost (check before repeating an execution), ``None`` when
+    that is not known (a deadline that passed while connecting or waiting).
+    """
+
+    def __init__(self, message: str, *, method: str | None = None, path: str | None = None,
+                 request_id: str | None = None, request_sent: bool | None = None) -> None:
+        super().__init__(message, method=method, path=path, request_id=request_id)
+        self.request_sent = request_sent
 
 
 class APITimeoutError(APIConnectionError):
@@ -175,6 +204,19 @@ class APIResponseValidationError(APIError):
         super().__init__(message, method=method, path=path, request_id=request_id)
         self.status_code = status_code
         self.body = body
+
+
+class APIResponseTooLargeError(APIResponseValidationError):
+    """The response body was larger than the client's ``max_response_bytes``.
+
+    It is not retried: the same request would get the same answer. The request did
+    reach the server, so an execution it carried has run.
+    """
+
+    def __init__(self, message: str, *, status_code: int, limit: int, method: str | None = None,
+                 path: str | None = None, request_id: str | None = None) -> None:
+        super().__init__(message, status_code=status_code, method=method, path=path, request_id=request_id)
+        self.limit = limit
 
 
 class APIStatusError(APIError):

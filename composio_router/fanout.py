@@ -27,7 +27,14 @@ import anyio
 from anyio.abc import ObjectSendStream
 from attrs import field, frozen
 
-from .errors import BatchLimitError, ComposioError, CustomToolError, InvalidInputError
+from ._transport import check_idempotency_key
+from .errors import (
+    BatchLimitError,
+    ComposioError,
+    CustomToolError,
+    CustomToolTimeoutError,
+    InvalidInputError,
+)
 from .models._unset import UNSET, Unset
 from .models.execution import ExecuteResult, ResultType
 
@@ -61,7 +68,11 @@ class BatchItemResult:
     """One item of a batch: where it stood in the request, what it returned, how long it took.
 
     ``started`` and ``finished`` are ``time.perf_counter()`` readings, comparable across
-    the items of one process (to see that they overlapped).
+    the items of one process (to see that they overlapped). ``exception`` is the typed
+    error of an item that raised (an :class:`~composio_router.InternalServerError`, an
+    :class:`~composio_router.APITimeoutError`, a :class:`~composio_router.CustomToolError`
+    ...); a tool that ran and reported failure has ``successful=False`` and ``error`` but
+    no exception.
     """
 
     index: int
@@ -74,11 +85,17 @@ class BatchItemResult:
     started: float = 0.0
     finished: float = 0.0
     result: ExecuteResult | None = field(default=None, repr=False)
+    exception: Exception | None = field(default=None, repr=False, eq=False)
 
     @property
     def elapsed(self) -> float:
         """Seconds this item took."""
         return self.finished - self.started
+
+    def raise_for_error(self) -> None:
+        """Raise this item's exception, if it raised one."""
+        if self.exception is not None:
+            raise self.exception
 
 
 @frozen
@@ -147,17 +164,28 @@ async def run_local_tool(
     timeout: float | None | Unset = UNSET,
 ) -> ExecuteResult:
     """Run one custom tool here. Its exception or bad arguments become a failed result."""
+    try:
+        data = await _run_local_or_raise(session, tool, arguments, timeout)
+    except (CustomToolError, InvalidInputError) as exc:
+        return ExecuteResult(data={}, error=str(exc), result_type=ResultType.FAILED)
+    return ExecuteResult(data=data, error=None, result_type=ResultType.COMPLETED)
+
+
+async def _run_local_or_raise(
+    session: AsyncSession,
+    tool: RegisteredCustomTool,
+    arguments: Mapping[str, Any],
+    timeout: float | None | Unset,
+) -> dict[str, Any]:
+    """Run one custom tool; raises CustomToolError, CustomToolTimeoutError or InvalidInputError."""
     deadline = session._transport.options.timeout if timeout is UNSET else timeout
     try:
         # An `async def` tool is cancelled at the deadline; a `def` tool cannot be interrupted
         # (threads cannot be killed), so it finishes and is then reported as timed out.
         with anyio.fail_after(deadline):
-            data = await tool.run(arguments, session=session, thread_limiter=_thread_limiter(session))
+            return await tool.run(arguments, session=session, thread_limiter=_thread_limiter(session))
     except TimeoutError:
-        return ExecuteResult(data={}, error=f"{tool.slug} timed out after {deadline} s", result_type=ResultType.FAILED)
-    except (CustomToolError, InvalidInputError) as exc:
-        return ExecuteResult(data={}, error=str(exc), result_type=ResultType.FAILED)
-    return ExecuteResult(data=data, error=None, result_type=ResultType.COMPLETED)
+        raise CustomToolTimeoutError(tool.slug, deadline) from None
 
 
 @frozen
@@ -205,8 +233,9 @@ async def _run_item(
     call: object,
     limiter: anyio.CapacityLimiter | None,
     deadline: float,
+    idempotency_key: str | None = None,
 ) -> BatchItemResult:
-    """One slot of a batch. Every failure short of cancellation ends up in the slot."""
+    """One slot of a batch. Every failure short of cancellation ends up in the slot, typed."""
     started = time.perf_counter()
     if isinstance(call, FailedCall):
         slug: object = call.tool_slug
@@ -218,6 +247,8 @@ async def _run_item(
     local = False
     result: ExecuteResult | None = None
     error: str | None = None
+    exception: Exception | None = None
+    key = None if idempotency_key is None else f"{idempotency_key}:{index}"
     try:
         slug, arguments, account = _normalise_call(call)
         registry = session._custom
@@ -227,21 +258,24 @@ async def _run_item(
         if local_tool is not None:
             slug = local_tool.slug
         if limiter is None:
-            result = await _call_item(session, local_tool, call_slug, arguments, account, deadline)
+            result = await _call_item(session, local_tool, call_slug, arguments, account, deadline, key)
         else:
             async with limiter:
-                result = await _call_item(session, local_tool, call_slug, arguments, account, deadline)
+                result = await _call_item(session, local_tool, call_slug, arguments, account, deadline, key)
     except ComposioError as exc:
-        error = str(exc)
-    except Exception as exc:  # a bug in a tool must not take the batch down
-        error = f"{type(exc).__name__}: {exc}"
+        error, exception = str(exc), exc
+    except Exception as exc:  # a bug must not take the batch down
+        error, exception = f"{type(exc).__name__}: {exc}", exc
     finished = time.perf_counter()
     if result is not None:
         return BatchItemResult(
             index=index, tool_slug=slug, data=result.data, error=result.error, log_id=result.log_id,
             successful=result.successful, local=local, started=started, finished=finished, result=result,
         )
-    return BatchItemResult(index=index, tool_slug=slug, error=error, local=local, started=started, finished=finished)
+    return BatchItemResult(
+        index=index, tool_slug=slug, error=error, local=local, started=started, finished=finished,
+        exception=exception,
+    )
 
 
 async def _call_item(
@@ -251,6 +285,7 @@ async def _call_item(
     arguments: dict[str, Any],
     account: str | None,
     deadline: float,
+    idempotency_key: str | None,
 ) -> ExecuteResult:
     # The batch deadline travels down as each call's own timeout (measured from when the
     # item got its slot) rather than as one more cancel scope per item: the transport and
@@ -258,10 +293,14 @@ async def _call_item(
     remaining = deadline - anyio.current_time()
     timeout = None if math.isinf(remaining) else max(remaining, 0.0)
     if local_tool is not None:
-        return await run_local_tool(session, local_tool, arguments, timeout=timeout)
+        # Raising, not a failed result: the slot keeps the error's type.
+        data = await _run_local_or_raise(session, local_tool, arguments, timeout)
+        return ExecuteResult(data=data, error=None, result_type=ResultType.COMPLETED)
     # Routed, not sent raw: an agent's COMPOSIO_MULTI_EXECUTE_TOOL item that names custom
     # tools is split and merged here too (spec §5).
-    return await session._execute_routed(slug, arguments, account=account, timeout=timeout)
+    return await session._execute_routed(
+        slug, arguments, account=account, timeout=timeout, idempotency_key=idempotency_key
+    )
 
 
 def _limiter_for(session: AsyncSession, max_concurrency: int, size: int) -> anyio.CapacityLimiter | None:
@@ -272,6 +311,12 @@ def _limiter_for(session: AsyncSession, max_concurrency: int, size: int) -> anyi
     # A batch that fits needs no limiter: acquiring one is an event-loop round trip per item
     # even when a token is free (measured: part of the 20-tool batch's overhead).
     return None if size <= tokens else anyio.CapacityLimiter(tokens)
+
+
+def _check_batch_key(idempotency_key: str | None) -> None:
+    if idempotency_key is not None:
+        check_idempotency_key(idempotency_key)
+        check_idempotency_key(f"{idempotency_key}:{MAX_BATCH - 1}")  # the longest derived key
 
 
 def _deadline(session: AsyncSession, timeout: float | None | Unset) -> float:
@@ -285,16 +330,18 @@ async def multi_execute(
     *,
     max_concurrency: int = MAX_BATCH,
     timeout: float | None | Unset = UNSET,
+    idempotency_key: str | None = None,
 ) -> MultiExecuteResult:
     """See :meth:`AsyncSession.multi_execute`."""
     _check_batch_size(calls)
+    _check_batch_key(idempotency_key)
     limiter = _limiter_for(session, max_concurrency, len(calls))
     deadline = _deadline(session, timeout)
     results: list[BatchItemResult | None] = [None] * len(calls)
     started = time.perf_counter()
 
     async def slot(i: int, call: object) -> None:
-        results[i] = await _run_item(session, i, call, limiter, deadline)
+        results[i] = await _run_item(session, i, call, limiter, deadline, idempotency_key)
 
     async with anyio.create_task_group() as tg:
         for i, call in enumerate(calls):
@@ -309,19 +356,21 @@ async def iter_multi_execute(
     *,
     max_concurrency: int = MAX_BATCH,
     timeout: float | None | Unset = UNSET,
+    idempotency_key: str | None = None,
 ) -> AsyncGenerator[BatchItemResult, None]:
     """Yield each item's result as it completes (completion order; ``index`` gives the slot).
 
     Close it early with ``contextlib.aclosing`` to cancel the items still running.
     """
     _check_batch_size(calls)
+    _check_batch_key(idempotency_key)
     limiter = _limiter_for(session, max_concurrency, len(calls))
     deadline = _deadline(session, timeout)
     send, receive = anyio.create_memory_object_stream[BatchItemResult](len(calls) or 1)
 
     async def slot(i: int, call: object, out: ObjectSendStream[BatchItemResult]) -> None:
         async with out:
-            await out.send(await _run_item(session, i, call, limiter, deadline))
+            await out.send(await _run_item(session, i, call, limiter, deadline, idempotency_key))
 
     async with anyio.create_task_group() as tg, receive:
         async with send:
@@ -362,6 +411,7 @@ async def execute_mixed_batch(
     *,
     endpoint: str,
     timeout: float | None | Unset = UNSET,
+    idempotency_key: str | None = None,
 ) -> ExecuteResult:
     """Run an agent's multi-execute batch whose items include custom tools (spec §5).
 
@@ -400,9 +450,13 @@ async def execute_mixed_batch(
         remote_args["tools"] = [items[i] for i in remote_positions]
         try:
             if endpoint == "execute_meta":
-                result = await session._execute_meta_remote(MULTI_EXECUTE_SLUG, remote_args, timeout=timeout)
+                result = await session._execute_meta_remote(
+                    MULTI_EXECUTE_SLUG, remote_args, timeout=timeout, idempotency_key=idempotency_key
+                )
             else:
-                result = await session._execute_remote(MULTI_EXECUTE_SLUG, remote_args, timeout=timeout)
+                result = await session._execute_remote(
+                    MULTI_EXECUTE_SLUG, remote_args, timeout=timeout, idempotency_key=idempotency_key
+                )
         except ComposioError as exc:
             for i in remote_positions:
                 entries[i] = _entry(i, str(items[i].get("tool_slug")), False, {}, str(exc))

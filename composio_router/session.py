@@ -321,6 +321,7 @@ class AsyncSession:
         input_responses: Mapping[str, Any] | None = None,
         request_state: str | None = None,
         modifiers: Modifiers = None,
+        idempotency_key: str | None = None,
     ) -> ExecuteResult:
         """Run one tool: an app tool, a meta tool, or a custom tool (in this process).
 
@@ -330,12 +331,16 @@ class AsyncSession:
         Not retried on failure unless the request provably did not run.
         ``before_execute`` / ``after_execute`` ``modifiers`` (after the client's own)
         rewrite the arguments and the result.
+        ``idempotency_key`` (sent in the client's ``idempotency_header``) opts this call
+        into retries after it may have run: use it only when your server or gateway
+        deduplicates by that header.
         """
         mods = self._modifiers(modifiers)
         if not _mods.has_execute_modifiers(mods):
             return await self._execute_routed(
                 tool_slug, arguments, account=account, timeout=timeout,
                 input_responses=input_responses, request_state=request_state,
+                idempotency_key=idempotency_key,
             )
         _check_slug(tool_slug)
         slug, toolkit = _mods.tool_identity(self, tool_slug)
@@ -343,6 +348,7 @@ class AsyncSession:
         result = await self._execute_routed(
             tool_slug, args, account=account, timeout=timeout,
             input_responses=input_responses, request_state=request_state,
+            idempotency_key=idempotency_key,
         )
         return await _mods.apply_after_execute(mods, slug, toolkit, result)
 
@@ -355,6 +361,7 @@ class AsyncSession:
         timeout: float | None | Unset = UNSET,
         input_responses: Mapping[str, Any] | None = None,
         request_state: str | None = None,
+        idempotency_key: str | None = None,
     ) -> ExecuteResult:
         # execute() without modifiers: route to a custom tool, a mixed batch or the server.
         _check_slug(tool_slug)
@@ -368,10 +375,13 @@ class AsyncSession:
             if local is not None:
                 return await fanout.run_local_tool(self, local, args, timeout=timeout)
             if tool_slug == MULTI_EXECUTE_SLUG and self._batch_has_local(args):
-                return await fanout.execute_mixed_batch(self, args, endpoint="execute", timeout=timeout)
+                return await fanout.execute_mixed_batch(
+                    self, args, endpoint="execute", timeout=timeout, idempotency_key=idempotency_key
+                )
         return await self._execute_remote(
             tool_slug, args, account=account, timeout=timeout,
             input_responses=input_responses, request_state=request_state,
+            idempotency_key=idempotency_key,
         )
 
     async def _execute_remote(
@@ -383,6 +393,7 @@ class AsyncSession:
         timeout: float | None | Unset = UNSET,
         input_responses: Mapping[str, Any] | None = None,
         request_state: str | None = None,
+        idempotency_key: str | None = None,
     ) -> ExecuteResult:
         body: dict[str, Any] = {"tool_slug": tool_slug, "arguments": arguments}
         if account is not None:
@@ -395,7 +406,8 @@ class AsyncSession:
         if customs:
             body["experimental"] = customs
         data = await self._transport.request(
-            "POST", self._path + "/execute", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
+            "POST", self._path + "/execute", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout,
+            idempotency_key=idempotency_key,
         )
         return structure_response(data, ExecuteResult)
 
@@ -407,12 +419,16 @@ class AsyncSession:
         timeout: float | None | Unset = UNSET,
         input_responses: Mapping[str, Any] | None = None,
         request_state: str | None = None,
+        idempotency_key: str | None = None,
     ) -> ExecuteResult:
         """Run a meta tool through ``POST …/execute_meta`` (spec §4.8).
 
         Only the seven meta slugs that endpoint accepts; run ``COMPOSIO_SUBMIT_FEEDBACK``
         and ``COMPOSIO_PROXY_EXECUTE`` with :meth:`execute`. Custom tools inside a
         multi-execute batch run in this process, as with :meth:`execute`.
+        ``idempotency_key`` (sent in the client's ``idempotency_header``) opts this call
+        into retries after it may have run: use it only when your server or gateway
+        deduplicates by that header.
         """
         _check_slug(slug, "slug")
         if slug not in META_TOOL_SLUGS:
@@ -424,9 +440,12 @@ class AsyncSession:
         if slug == MULTI_EXECUTE_SLUG:
             fanout.check_meta_batch_size(args)
         if slug == MULTI_EXECUTE_SLUG and self._custom is not None and self._batch_has_local(args):
-            return await fanout.execute_mixed_batch(self, args, endpoint="execute_meta", timeout=timeout)
+            return await fanout.execute_mixed_batch(
+                self, args, endpoint="execute_meta", timeout=timeout, idempotency_key=idempotency_key
+            )
         return await self._execute_meta_remote(
-            slug, args, timeout=timeout, input_responses=input_responses, request_state=request_state
+            slug, args, timeout=timeout, input_responses=input_responses, request_state=request_state,
+            idempotency_key=idempotency_key,
         )
 
     async def _execute_meta_remote(
@@ -437,6 +456,7 @@ class AsyncSession:
         timeout: float | None | Unset = UNSET,
         input_responses: Mapping[str, Any] | None = None,
         request_state: str | None = None,
+        idempotency_key: str | None = None,
     ) -> ExecuteResult:
         body: dict[str, Any] = {"slug": slug, "arguments": arguments}
         if input_responses is not None:
@@ -447,7 +467,8 @@ class AsyncSession:
         if customs:
             body["experimental"] = customs
         data = await self._transport.request(
-            "POST", self._path + "/execute_meta", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
+            "POST", self._path + "/execute_meta", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout,
+            idempotency_key=idempotency_key,
         )
         return structure_response(data, ExecuteResult)
 
@@ -472,6 +493,7 @@ class AsyncSession:
         max_concurrency: int = 20,
         timeout: float | None | Unset = UNSET,
         modifiers: Modifiers = None,
+        idempotency_key: str | None = None,
     ) -> MultiExecuteResult:
         """Run up to 20 tool calls concurrently and return their results in request order.
 
@@ -480,11 +502,16 @@ class AsyncSession:
         ones; one item's failure is recorded in its slot and never loses the others.
         ``before_execute`` modifiers (after the client's own) run on each item before the
         batch starts, ``after_execute`` ones on each item's result.
+        Each failure is typed in its slot (``item.exception``). With ``idempotency_key``,
+        remote item ``i`` is sent with the key ``f"{idempotency_key}:{i}"`` and may be
+        retried after it may have run (see :meth:`execute`).
         """
         mods = self._modifiers(modifiers)
         if _mods.has_execute_modifiers(mods):
             calls = await _mods.modify_calls(self, mods, calls)
-        batch = await fanout.multi_execute(self, calls, max_concurrency=max_concurrency, timeout=timeout)
+        batch = await fanout.multi_execute(
+            self, calls, max_concurrency=max_concurrency, timeout=timeout, idempotency_key=idempotency_key
+        )
         return await _mods.modify_batch(self, mods, batch)
 
     async def iter_multi_execute(
@@ -494,6 +521,7 @@ class AsyncSession:
         max_concurrency: int = 20,
         timeout: float | None | Unset = UNSET,
         modifiers: Modifiers = None,
+        idempotency_key: str | None = None,
     ) -> AsyncIterator[BatchItemResult]:
         """Like :meth:`multi_execute`, but yields each item's result as soon as it completes."""
         mods = self._modifiers(modifiers)
@@ -501,7 +529,9 @@ class AsyncSession:
             calls = await _mods.modify_calls(self, mods, calls)
         # aclosing: when the caller stops early, the inner generator (which holds the batch's
         # task group) must be closed here, in this task, not later by the garbage collector.
-        batch = fanout.iter_multi_execute(self, calls, max_concurrency=max_concurrency, timeout=timeout)
+        batch = fanout.iter_multi_execute(
+            self, calls, max_concurrency=max_concurrency, timeout=timeout, idempotency_key=idempotency_key
+        )
         async with contextlib.aclosing(batch) as items:
             async for item in items:
                 yield await _mods.modify_batch_item(self, mods, item)
@@ -515,11 +545,13 @@ class AsyncSession:
         parameters: Sequence[Mapping[str, Any]] | None = None,
         *,
         timeout: float | None | Unset = UNSET,
+        idempotency_key: str | None = None,
     ) -> ProxyExecuteResult:
         """Call the toolkit's own API with the user's credentials injected (spec §4.10).
 
         ``parameters`` items are ``{"name", "value", "type": "header" | "query"}``
         (``in`` is accepted for ``type``; default ``header``; values are stringified).
+        Not retried once it may have run, unless given an ``idempotency_key`` (see :meth:`execute`).
         """
         _check_slug(toolkit, "toolkit")
         _check_slug(endpoint, "endpoint")
@@ -532,7 +564,8 @@ class AsyncSession:
         if parameters is not None:
             wire["parameters"] = [_proxy_parameter(p) for p in parameters]
         data = await self._transport.request(
-            "POST", self._path + "/proxy_execute", body=wire, idempotency=Idempotency.UNSAFE, timeout=timeout
+            "POST", self._path + "/proxy_execute", body=wire, idempotency=Idempotency.UNSAFE, timeout=timeout,
+            idempotency_key=idempotency_key,
         )
         return structure_response(data, ProxyExecuteResult)
 
@@ -547,8 +580,13 @@ class AsyncSession:
         account_type: Literal["PRIVATE", "SHARED"] | None = None,
         acl_config_for_shared: Mapping[str, Any] | None = None,
         timeout: float | None | Unset = UNSET,
+        idempotency_key: str | None = None,
     ) -> AuthLink:
-        """Create a Connect Link for a toolkit (``POST …/link``)."""
+        """Create a Connect Link for a toolkit (``POST …/link``).
+
+        Not retried once it may have run (each call starts a new connection), unless
+        given an ``idempotency_key`` (see :meth:`execute`).
+        """
         _check_slug(toolkit, "toolkit")
         body: dict[str, Any] = {"toolkit": toolkit}
         if callback_url is not None:
@@ -567,7 +605,8 @@ class AsyncSession:
         if experimental:
             body["experimental"] = experimental
         data = await self._transport.request(
-            "POST", self._path + "/link", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout
+            "POST", self._path + "/link", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout,
+            idempotency_key=idempotency_key,
         )
         return structure_response(data, AuthLink)
 
@@ -578,12 +617,15 @@ class AsyncSession:
         callback_url: str | None = None,
         alias: str | None = None,
         timeout: float | None | Unset = UNSET,
+        idempotency_key: str | None = None,
     ) -> AsyncConnectionRequest:
         """Start connecting the user's account for a toolkit.
 
         Send the user to ``request.redirect_url``, then ``await request.wait_for_connection()``.
         """
-        link = await self.create_auth_link(toolkit, callback_url, alias=alias, timeout=timeout)
+        link = await self.create_auth_link(
+            toolkit, callback_url, alias=alias, timeout=timeout, idempotency_key=idempotency_key
+        )
         return AsyncConnectionRequest(
             self._transport,
             id=link.connected_account_id,
@@ -714,7 +756,11 @@ class AsyncSession:
     async def download_file(
         self, path: str, *, mount_id: str = "files", timeout: float | None | Unset = UNSET
     ) -> bytes:
-        """The bytes of a file in the mount (a presigned GET, without credentials)."""
+        """The bytes of a file in the mount (a presigned GET, without credentials).
+
+        Files larger than the client's ``max_response_bytes`` raise
+        :class:`APIResponseTooLargeError`; raise the limit to fetch them.
+        """
         _check_relative_path(path)
         target = await self._transport.request(
             "POST", self._mount_path(mount_id) + "/download_url", body={"mount_relative_path": path},
@@ -758,6 +804,7 @@ class AsyncSession:
         experimental: Experimental | None | Unset = UNSET,
         expected_config_version: int | None = None,
         timeout: float | None | Unset = UNSET,
+        idempotency_key: str | None = None,
     ) -> SessionInfo:
         """Change the session's configuration (``PATCH``), keeping what is not given.
 
@@ -767,7 +814,8 @@ class AsyncSession:
         ``multi_account``, ``proxy_execute``, ``experimental``). With
         ``expected_config_version``, a concurrent change raises
         :class:`SessionConfigConflictError` (409) instead of being overwritten.
-        Never retried: a stale-version conflict is reported once.
+        Retried only when it provably did not run (a refused connection, a 429), or, given
+        an ``idempotency_key``, also after connection failures and 5xx; a 409 never is.
         """
         from ._session_config import build_config_body  # loaded with the first update
 
@@ -785,7 +833,10 @@ class AsyncSession:
             body["expected_config_version"] = expected_config_version
         try:
             data = await self._transport.request(
-                "PATCH", self._path, body=body, idempotency=Idempotency.UNSAFE, timeout=timeout, max_retries=0
+                # UNSAFE: only a refused connection or a 429 is retried (neither ran), never a
+                # 409, so a stale-version conflict is reported once.
+                "PATCH", self._path, body=body, idempotency=Idempotency.UNSAFE, timeout=timeout,
+                idempotency_key=idempotency_key,
             )
         except ConflictError as exc:
             raise SessionConfigConflictError(

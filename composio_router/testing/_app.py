@@ -255,6 +255,7 @@ async def _pipeline(request: web.Request, handler: Handler) -> web.StreamRespons
     parsed = _parse_json(raw)  # once, for both the handler and the journal
     fault = rt.faults.take(request.method, request.path)
     status = 0
+    replayed = False
     try:
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
@@ -267,7 +268,20 @@ async def _pipeline(request: web.Request, handler: Handler) -> web.StreamRespons
                 return web.Response(status=499)  # never delivered: the connection is gone
             resp: web.StreamResponse = _fault_response(fault, request_id)
         else:
-            resp = await _dispatch(request, handler, rt, raw, parsed)
+            store = rt.idempotency
+            key = store.key_of(request) if store is not None else None
+            if store is not None and key is not None:
+                resp, replayed = await store.run(
+                    key, request, raw, request_id, lambda: _dispatch(request, handler, rt, raw, parsed)
+                )
+            else:
+                resp = await _dispatch(request, handler, rt, raw, parsed)
+            if fault is not None and fault.action == "drop_after":
+                # It ran (the state changed), and the answer is lost on the way back.
+                status = resp.status
+                if request.transport is not None:
+                    request.transport.close()
+                return web.Response(status=499)
             if rt.extra_fields or (fault is not None and fault.action == "extra_fields"):
                 resp = _add_extra_fields(resp)
         resp.headers["x-request-id"] = request_id
@@ -290,6 +304,7 @@ async def _pipeline(request: web.Request, handler: Handler) -> web.StreamRespons
                 status=status,
                 started=started,
                 finished=time.monotonic(),
+                replayed=replayed,
             )
         )
 

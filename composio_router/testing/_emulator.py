@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import functools
+import ssl
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType, TracebackType
@@ -18,6 +19,7 @@ from ._catalog import Catalog
 from ._demo_tools import build_demo_catalog
 from ._engine import Engine
 from ._faults import Faults
+from ._idempotency import IdempotencyStore
 from ._journal import Journal
 from ._runtime import Runtime
 from ._search import SearchIndex
@@ -41,6 +43,11 @@ class Emulator:
 
     Use ``async with Emulator() as emu`` inside an event loop, or
     ``with Emulator.running_in_thread() as emu`` from synchronous code.
+
+    ``ssl_context`` serves https (a server context with your test certificate), to
+    exercise certificate verification. ``idempotency_header`` makes it deduplicate
+    POST/PATCH requests by that header, as a gateway that honours idempotency keys
+    would; the real backend does not (spec §1.8), so by default neither does this.
     """
 
     def __init__(
@@ -55,6 +62,8 @@ class Emulator:
         auto_complete_after_polls: int | None = None,
         journal_limit: int = 10_000,
         extra_fields: bool = False,
+        ssl_context: ssl.SSLContext | None = None,
+        idempotency_header: str | None = None,
     ) -> None:
         if auto_complete_after_polls is not None and auto_complete_after_polls < 1:
             raise ValueError("auto_complete_after_polls must be >= 1 or None")
@@ -74,7 +83,9 @@ class Emulator:
             latency=latency,
             extra_fields=extra_fields,
             auto_complete_after_polls=auto_complete_after_polls,
+            idempotency=IdempotencyStore(idempotency_header) if idempotency_header else None,
         )
+        self._ssl_context = ssl_context
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None
@@ -90,7 +101,7 @@ class Emulator:
         )
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self._host, self._port)
+            site = web.TCPSite(runner, self._host, self._port, ssl_context=self._ssl_context)
             await site.start()
         except BaseException:
             await runner.cleanup()
@@ -99,7 +110,8 @@ class Emulator:
         self._loop = asyncio.get_running_loop()
         port = runner.addresses[0][1]
         host = f"[{self._host}]" if ":" in self._host else self._host
-        self._rt.url = f"http://{host}:{port}"
+        scheme = "https" if self._ssl_context is not None else "http"
+        self._rt.url = f"{scheme}://{host}:{port}"
         self._rt.engine.base_url = self._rt.url
 
     async def stop(self) -> None:

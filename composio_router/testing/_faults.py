@@ -16,7 +16,9 @@ import attrs
 
 __all__ = ["ACTIONS", "Fault", "Faults"]
 
-ACTIONS = frozenset({"drop", "malformed", "truncate", "extra_fields"})
+# drop: read the request, then close the connection without running it.
+# drop_after: run it (state changes), then close the connection instead of answering.
+ACTIONS = frozenset({"drop", "drop_after", "malformed", "truncate", "extra_fields"})
 
 
 @attrs.define(eq=False)

@@ -43,6 +43,7 @@ class JournalEntry:
     status: int
     started: float
     finished: float
+    replayed: bool = False  # answered from the idempotency store: nothing ran
 
     @property
     def duration(self) -> float:

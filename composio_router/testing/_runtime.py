@@ -9,6 +9,7 @@ from aiohttp import web
 
 from ._engine import Engine
 from ._faults import Faults
+from ._idempotency import IdempotencyStore
 from ._journal import Journal
 from ._state import State
 
@@ -27,6 +28,7 @@ class Runtime:
     extra_fields: bool = False
     auto_complete_after_polls: int | None = None
     url: str = ""
+    idempotency: IdempotencyStore | None = None
 
 
 RUNTIME = web.AppKey("composio_router_emulator_runtime", Runtime)
