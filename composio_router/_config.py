@@ -88,6 +88,10 @@ def _parse_custom_headers(raw: str | None) -> dict[str, str]:
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
+def _has_control_characters(text: str, *, allow_tab: bool) -> bool:
+    return any((ord(ch) < 32 and not (allow_tab and ch == "\t")) or ord(ch) == 127 for ch in text)
+
+
 def is_loopback_host(host: str) -> bool:
     """``localhost`` or a loopback IP: the only hosts plain ``http://`` may reach."""
     if host.lower() == "localhost":
@@ -138,8 +142,9 @@ def resolve_options(
             "no API key: pass api_key=... or set the COMPOSIO_API_KEY environment variable "
             "(for offline use, start the emulator: python -m composio_router emulator)"
         )
-    if any(ch in key for ch in "\r\n"):
-        raise ConfigurationError("the API key contains a line break")
+    if _has_control_characters(key.strip(), allow_tab=False):
+        # Never echo the key itself: the message may end up in a log.
+        raise ConfigurationError("the API key contains a line break or another control character")
     url = _validate_base_url(base_url or _env("COMPOSIO_BASE_URL") or DEFAULT_BASE_URL)
     if timeout is not None and timeout <= 0:
         raise ConfigurationError(f"timeout must be positive or None, got {timeout!r}")
@@ -159,6 +164,12 @@ def resolve_options(
         raise ConfigurationError(f"verify must be True, False or an ssl.SSLContext, got {verify!r}")
     headers = _parse_custom_headers(_env("COMPOSIO_CUSTOM_HEADERS"))
     headers.update(default_headers or {})  # explicit headers win over the environment
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise ConfigurationError(f"default header name {name!r} is not a valid HTTP header name")
+        if not isinstance(value, str) or _has_control_characters(value, allow_tab=True):
+            # A CR/LF in a value would split it into two headers on the wire.
+            raise ConfigurationError(f"default header {name} must have a string value without control characters")
     credentials = [h for h in headers if h.lower() in CREDENTIAL_HEADER_NAMES]
     if credentials:
         # Exactly one credential per request (spec §1.3), and only the key's own handling

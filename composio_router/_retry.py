@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email.utils
 import enum
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ _RETRYABLE_STATUSES = frozenset({408, 409, 429})
 _MAX_RETRY_AFTER = 60.0  # spec §14 #12: honour hints in [0, 60] seconds
 _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 8.0
+_MAX_EXPONENT = 16  # 0.5 * 2**16 is far past the cap already
 
 
 class Idempotency(enum.Enum):
@@ -69,6 +71,8 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None)
             delay = float(raw_ms) / 1000.0
         except ValueError:
             delay = None
+        if delay is not None and not math.isfinite(delay):
+            delay = None  # "nan" / "inf" parse as floats but say nothing: try retry-after
     if delay is None:
         raw = headers.get("retry-after")
         if raw is not None:
@@ -94,4 +98,6 @@ def _looks_like_date(raw: str) -> bool:
 def backoff_delay(retries_taken: int, *, rng: random.Random | None = None) -> float:
     """Exponential backoff with jitter: ``min(0.5 * 2**n, 8) * (1 - 0.25 * U)`` (spec §1.8)."""
     jitter = (rng or random).random()
-    return min(_BACKOFF_BASE * (2.0**retries_taken), _BACKOFF_CAP) * (1.0 - 0.25 * jitter)
+    # The exponent is bounded first: 2.0**1024 overflows, and a caller may allow that many retries.
+    exponent = min(retries_taken, _MAX_EXPONENT)
+    return min(_BACKOFF_BASE * (2.0**exponent), _BACKOFF_CAP) * (1.0 - 0.25 * jitter)

@@ -32,6 +32,8 @@ from .errors import (
     ClientClosedError,
     ComposioError,
     InvalidInputError,
+    register_secret,
+    scrub_text,
     status_error_class,
 )
 from .models._unset import UNSET, Unset
@@ -51,7 +53,18 @@ def path_segment(value: str, *, what: str) -> str:
     """Percent-encode one path segment; refuse empty, ``.`` and ``..`` (spec §1.5)."""
     if not isinstance(value, str) or not value or value in (".", ".."):
         raise InvalidInputError(f"{what} must be a non-empty string other than '.' and '..', got {value!r}")
+    _check_encodable(value, what)
     return quote(value, safe="")
+
+
+def _check_encodable(value: str, what: str) -> None:
+    # A lone surrogate ("\ud800") has no UTF-8 form: quote() would raise UnicodeEncodeError
+    # and aiohttp would silently send the query value empty.
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInputError(f"{what} is not valid Unicode text (a lone surrogate): {value!r}") from None
 
 
 def encode_query(params: Mapping[str, QueryValue]) -> list[tuple[str, str]]:
@@ -65,27 +78,13 @@ def encode_query(params: Mapping[str, QueryValue]) -> list[tuple[str, str]]:
         elif isinstance(value, int):
             encoded.append((name, str(value)))
         elif isinstance(value, str):
+            _check_encodable(value, name)
             encoded.append((name, value))
         else:
-            encoded.append((name, ",".join(value)))
+            joined = ",".join(value)
+            _check_encodable(joined, name)
+            encoded.append((name, joined))
     return encoded
-
-
-class _Redactor:
-    """Scrubs the client's secrets from any text before it reaches an exception or a log."""
-
-    # Real keys are long; replacing a two-letter test key would mangle every message
-    # that happens to contain those letters ("Invalid API ***ey").
-    _MIN_SECRET_LENGTH = 8
-
-    def __init__(self, secrets: Sequence[str]) -> None:
-        self._secrets = [s for s in secrets if len(s) >= self._MIN_SECRET_LENGTH]
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, "***")
-        return text
 
 
 class Transport:
@@ -97,7 +96,8 @@ class Transport:
         self._owns_http = http_session is None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
-        self._redact = _Redactor([options.api_key])
+        register_secret(options.api_key)
+        self._redact = scrub_text
         self._origin = options.origin
         self._base_url = options.base_url
         # Built once: every request copies this dict and adds its own request id.
@@ -408,6 +408,10 @@ class Transport:
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError:
+            data = _INVALID_JSON
+        if data is _INVALID_JSON:
+            # Raised outside the except block: the decode error's context would keep the whole
+            # raw body (its .doc), echoed secrets included.
             raise APIResponseValidationError(
                 f"{method} {path} -> {status}: the body is not valid JSON "
                 f"({self._snippet(raw)!r})",
@@ -416,7 +420,7 @@ class Transport:
                 method=method,
                 path=path,
                 request_id=headers.get("x-request-id"),
-            ) from None
+            )
         if not isinstance(data, dict):
             raise APIResponseValidationError(
                 f"{method} {path} -> {status}: expected a JSON object, got {type(data).__name__}",
@@ -429,7 +433,9 @@ class Transport:
         return data
 
     def _snippet(self, raw: bytes) -> str:
-        return self._redact(raw[:_ERROR_TEXT_LIMIT].decode("utf-8", "replace"))
+        # Scrubbed before it is cut: a key straddling the cut would otherwise leave its start.
+        window = raw[: _ERROR_TEXT_LIMIT + 256].decode("utf-8", "replace")
+        return self._redact(window)[:_ERROR_TEXT_LIMIT]
 
     def _status_error(
         self, status: int, raw: bytes, headers: Mapping[str, str], method: str, path: str
@@ -438,6 +444,8 @@ class Transport:
         try:
             body = orjson.loads(raw) if raw else None
         except orjson.JSONDecodeError:
+            body = _INVALID_JSON
+        if body is _INVALID_JSON:
             body = self._snippet(raw)  # e.g. a proxy's HTML 502 page
         envelope = body.get("error") if isinstance(body, dict) else None
         if not isinstance(envelope, dict):
@@ -448,6 +456,7 @@ class Transport:
         message = self._redact(message)
         request_id = headers.get("x-request-id") or _str_or_none(envelope.get("request_id"))
         slug = _str_or_none(envelope.get("slug"))
+        slug = self._redact(slug) if slug else None
         suggested_fix = _str_or_none(envelope.get("suggested_fix"))
         errors = envelope.get("errors")
         error_list = [self._redact(str(e)) for e in errors] if isinstance(errors, list) else []
@@ -491,9 +500,14 @@ class Transport:
 
 def check_idempotency_key(key: object) -> None:
     """Refuse, before sending, a key no server could read back (spec §1.8: a header value)."""
-    if not isinstance(key, str) or not key or len(key) > 255 or not key.isascii() or not key.isprintable():
+    # Outer spaces would be stripped by the server (RFC 9110 field values), making " a" and
+    # "a" the same key without the caller knowing.
+    if (
+        not isinstance(key, str) or not key or len(key) > 255 or not key.isascii()
+        or not key.isprintable() or key != key.strip()
+    ):
         raise InvalidInputError(
-            f"idempotency_key must be 1-255 printable ASCII characters, got {key!r}"
+            f"idempotency_key must be 1-255 printable ASCII characters without outer spaces, got {key!r}"
         )
 
 
@@ -504,6 +518,9 @@ class _Progress:
 
     def __init__(self) -> None:
         self.sent = False
+
+
+_INVALID_JSON: Any = object()
 
 
 class _NotSent(Exception):

@@ -67,6 +67,45 @@ __all__ = [
 ]
 
 
+# Secrets no error may carry: every client's API key, registered by its transport.
+# Scrubbing at construction (message, body, envelope fields) covers every path that builds
+# an APIError, including ones far from the transport (a response model that does not fit).
+_SECRETS: set[str] = set()
+_MIN_SECRET_LENGTH = 8  # a two-letter test key would mangle every message containing it
+
+
+def register_secret(secret: str) -> None:
+    """Scrub ``secret`` from every API error built from now on (keys of live clients)."""
+    if len(secret) >= _MIN_SECRET_LENGTH:
+        _SECRETS.add(secret)
+
+
+def scrub_text(text: str) -> str:
+    """``text`` with every registered secret replaced by ``***``."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+def scrub(value: Any) -> Any:
+    """``value`` (text or parsed JSON) with every registered secret replaced by ``***``."""
+    if not _SECRETS:
+        return value
+    if isinstance(value, str):
+        return scrub_text(value)
+    # Copy on change only: a body without a secret stays the very object the server sent.
+    if isinstance(value, dict):
+        items = [(scrub(k), scrub(v)) for k, v in value.items()]
+        if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, value.items(), strict=True)):
+            return value
+        return dict(items)
+    if isinstance(value, list):
+        scrubbed = [scrub(v) for v in value]
+        return value if all(a is b for a, b in zip(scrubbed, value, strict=True)) else scrubbed
+    return value
+
+
 def _rebuild(cls: type[ComposioError], args: tuple[Any, ...], state: dict[str, Any]) -> ComposioError:
     error = cls.__new__(cls)
     error.args = args
@@ -170,6 +209,7 @@ class APIError(ComposioError):
 
     def __init__(self, message: str, *, method: str | None = None, path: str | None = None,
                  request_id: str | None = None) -> None:
+        message = scrub(message)
         super().__init__(message)
         self.message = message
         self.method = method
@@ -203,7 +243,7 @@ class APIResponseValidationError(APIError):
                  path: str | None = None, request_id: str | None = None) -> None:
         super().__init__(message, method=method, path=path, request_id=request_id)
         self.status_code = status_code
-        self.body = body
+        self.body = scrub(body)
 
 
 class APIResponseTooLargeError(APIResponseValidationError):
@@ -244,11 +284,11 @@ class APIStatusError(APIError):
     ) -> None:
         super().__init__(message, method=method, path=path, request_id=request_id)
         self.status_code = status_code
-        self.body = body
+        self.body = scrub(body)
         self.code = code
-        self.slug = slug
-        self.suggested_fix = suggested_fix
-        self.errors: list[str] = list(errors or ())
+        self.slug = scrub(slug)
+        self.suggested_fix = scrub(suggested_fix)
+        self.errors: list[str] = [scrub(e) for e in errors or ()]
         self.retry_after = retry_after
 
     def __repr__(self) -> str:

@@ -11,13 +11,20 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from . import fanout
 from ._config import url_origin
 from ._retry import Idempotency
 from ._transport import encode_query, path_segment
 from .connections import AsyncConnectionRequest
-from .errors import ConflictError, InvalidInputError, SessionConfigConflictError, ToolNotFoundError
+from .errors import (
+    APIResponseValidationError,
+    ConflictError,
+    InvalidInputError,
+    SessionConfigConflictError,
+    ToolNotFoundError,
+)
 from .fanout import BatchItemResult, MultiExecuteResult, ToolCall
 from .models._converter import structure_response
 from .models._unset import UNSET, Unset
@@ -85,6 +92,21 @@ def _check_arguments(arguments: Mapping[str, Any] | None, what: str = "arguments
     if not isinstance(arguments, Mapping):
         raise InvalidInputError(f"{what} must be a mapping of argument names to values, got {type(arguments).__name__}")
     return arguments if isinstance(arguments, dict) else dict(arguments)
+
+
+def _presigned_url(answer: Mapping[str, Any], key: str) -> str:
+    """The storage URL of an upload_url / download_url answer, or a validation error."""
+    url = answer.get(key)
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        usable = parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. "http://[::1": an unbalanced IPv6 literal
+        usable = False
+    if not usable:
+        raise APIResponseValidationError(
+            f"the server's answer has no usable {key} ({type(url).__name__})", status_code=200,
+        )
+    return str(url)
 
 
 def _check_slug(slug: object, what: str = "tool_slug") -> str:
@@ -562,6 +584,10 @@ class AsyncSession:
         if body is not None:
             wire["body"] = body
         if parameters is not None:
+            if isinstance(parameters, str | bytes | Mapping) or not isinstance(parameters, Sequence):
+                raise InvalidInputError(
+                    f"parameters must be a list of {{'name', 'value', 'type'}} mappings, got {type(parameters).__name__}"
+                )
             wire["parameters"] = [_proxy_parameter(p) for p in parameters]
         data = await self._transport.request(
             "POST", self._path + "/proxy_execute", body=wire, idempotency=Idempotency.UNSAFE, timeout=timeout,
@@ -744,7 +770,7 @@ class AsyncSession:
             "POST", self._mount_path(mount_id) + "/upload_url", body=body, idempotency=Idempotency.SAFE, timeout=timeout
         )
         await self._transport.storage_request(
-            "PUT", str(target["upload_url"]), data=bytes(content),
+            "PUT", _presigned_url(target, "upload_url"), data=bytes(content),
             content_type=mimetype or "application/octet-stream", timeout=timeout,
         )
         return RemoteFile(
@@ -766,7 +792,7 @@ class AsyncSession:
             "POST", self._mount_path(mount_id) + "/download_url", body={"mount_relative_path": path},
             idempotency=Idempotency.SAFE, timeout=timeout,
         )
-        return await self._transport.storage_request("GET", str(target["download_url"]), timeout=timeout)
+        return await self._transport.storage_request("GET", _presigned_url(target, "download_url"), timeout=timeout)
 
     async def delete_file(self, path: str, *, mount_id: str = "files", timeout: float | None | Unset = UNSET) -> None:
         """Delete a file from the mount; deleting a missing file succeeds."""

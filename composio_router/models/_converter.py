@@ -8,7 +8,10 @@ One converter, configured once (DESIGN §3):
   caller did not set never reaches the wire, while an explicit ``None`` does;
 * free-form payloads (``dict[str, Any]``, ``Any``) pass through untouched in both
   directions: tool arguments and results are the caller's JSON, and walking them
-  value by value would cost CPU on every execute for nothing;
+  value by value would cost CPU on every execute for nothing. Only the top level of
+  a ``dict[str, Any]`` is checked (one ``isinstance``): code reads those with
+  ``.get``, and a list or a number there must be a validation error, not an
+  ``AttributeError`` later; ``null`` reads as ``{}`` (spec §1.6: absent or null);
 * numbers the server types as ``number`` but means as integers (page counts,
   ``index``) are accepted as ``1`` or ``1.0`` (spec §14 #14);
 * unknown keys in responses are ignored (cattrs' default), never an error.
@@ -41,8 +44,22 @@ def _passthrough(value: Any, _type: Any = None) -> Any:
     return value
 
 
-def _is_free_form(type_: Any) -> bool:
-    return type_ == dict[str, Any] or type_ is Any
+def _is_any(type_: Any) -> bool:
+    return type_ is Any
+
+
+def _is_json_object(type_: Any) -> bool:
+    return bool(type_ == dict[str, Any])
+
+
+def _structure_json_object(value: Any, _type: Any) -> dict[str, Any]:
+    if type(value) is dict:
+        return value
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    raise TypeError(f"expected a JSON object, got {type(value).__name__}")
 
 
 def _structure_int(value: Any, _type: Any) -> int:
@@ -80,8 +97,10 @@ def _build() -> OrjsonConverter:
 
     conv = make_converter(omit_if_default=True, detailed_validation=False)
     # Predicate hooks: generic aliases such as dict[str, Any] cannot be singledispatch keys.
-    conv.register_structure_hook_func(_is_free_form, _passthrough)
-    conv.register_unstructure_hook_func(_is_free_form, _passthrough)
+    conv.register_structure_hook_func(_is_any, _passthrough)
+    conv.register_unstructure_hook_func(_is_any, _passthrough)
+    conv.register_structure_hook_func(_is_json_object, _structure_json_object)
+    conv.register_unstructure_hook_func(_is_json_object, _passthrough)
     conv.register_structure_hook(int, _structure_int)
     # bool subclasses int, so singledispatch would send booleans to the int hook without this.
     conv.register_structure_hook(bool, _structure_bool)
@@ -113,12 +132,15 @@ def structure_response(obj: Any, cl: type[T]) -> T:
     try:
         return (_converter or get_converter()).structure(obj, cl)
     except Exception as exc:
-        from ..errors import APIResponseValidationError
+        problem = f"{type(exc).__name__}: {exc}"
+    from ..errors import APIResponseValidationError
 
-        name = getattr(cl, "__name__", str(cl))
-        raise APIResponseValidationError(
-            f"the server's response does not fit {name}: {type(exc).__name__}: {exc}", status_code=200, body=obj
-        ) from exc
+    # Raised outside the except block, and the message (scrubbed of secrets by the error
+    # itself) carries the problem: the structuring error as context could echo a key.
+    name = getattr(cl, "__name__", str(cl))
+    raise APIResponseValidationError(
+        f"the server's response does not fit {name}: {problem}", status_code=200, body=obj
+    )
 
 
 def unstructure(obj: Any) -> Any:
