@@ -103,7 +103,15 @@ def is_loopback_host(host: str) -> bool:
 
 
 def _validate_base_url(base_url: str) -> str:
-    parts = urlsplit(base_url)
+    if not isinstance(base_url, str) or any(ch.isspace() or ch == "\\" for ch in base_url) or _has_control_characters(base_url, allow_tab=False):
+        raise ConfigurationError(f"base_url must be a URL without spaces, backslashes or control characters, got {base_url!r}")
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is out of range or not a number
+    except ValueError as exc:
+        raise ConfigurationError(f"base_url is not a valid URL ({exc}), got {base_url!r}") from None
+    if "@" in parts.netloc:
+        raise ConfigurationError(f"base_url must not carry credentials (user@host), got {base_url!r}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"base_url must be an absolute https:// URL, got {base_url!r}"

@@ -46,16 +46,17 @@ class Idempotency(enum.Enum):
 
 def should_retry_status(status: int, headers: Mapping[str, str], idempotency: Idempotency) -> bool:
     """Whether a response with this status may be retried."""
-    if idempotency is Idempotency.UNSAFE:
-        # 429 is a refusal before any work; everything else may have run.
-        return status == 429
     hint = headers.get("x-should-retry")
     if hint == "false":
-        return False
+        return False  # spec §1.8: forbids a retry regardless of status
+    if idempotency is Idempotency.UNSAFE:
+        # 429 is a refusal before any work; everything else may have run. A "true" hint
+        # cannot make it safe: the server does not know whether the tool had side effects.
+        return status == 429
+    if idempotency is Idempotency.KEYED and status == 409:
+        return False  # a stale config version (PATCH): a retry would not fix it
     if hint == "true":
         return True
-    if idempotency is Idempotency.KEYED and status == 409:
-        return False
     return status in _RETRYABLE_STATUSES or status >= 500
 
 

@@ -915,5 +915,9 @@ class Sessions(SyncTwin[AsyncSessions]):
         return self._wrap(Session, result)
 
     def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
-        """Delete a session by id. Deleting it again raises :class:`NotFoundError`."""
+        """Delete a session by id. Deleting it again raises :class:`NotFoundError`.
+
+        If an attempt's answer is lost and the retry finds the session gone, that
+        attempt deleted it: the call succeeds rather than reporting a 404.
+        """
         return self._portal.call(self._async.delete, session_id, timeout=timeout)

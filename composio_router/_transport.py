@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -21,7 +22,13 @@ import anyio
 import orjson
 from yarl import URL
 
-from ._config import CREDENTIAL_HEADER_NAMES, USER_AGENT, ClientOptions, url_origin
+from ._config import (
+    CREDENTIAL_HEADER_NAMES,
+    USER_AGENT,
+    ClientOptions,
+    is_loopback_host,
+    url_origin,
+)
 from ._retry import Idempotency, backoff_delay, retry_after_seconds, should_retry_status
 from .errors import (
     APIConnectionError,
@@ -35,6 +42,7 @@ from .errors import (
     register_secret,
     scrub_text,
     status_error_class,
+    unregister_secret,
 )
 from .models._unset import UNSET, Unset
 
@@ -97,6 +105,8 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         register_secret(options.api_key)
+        # Unregistered on aclose(), or when a transport nobody closed is collected.
+        self._release_secret = weakref.finalize(self, unregister_secret, options.api_key)
         self._redact = scrub_text
         self._origin = options.origin
         self._base_url = options.base_url
@@ -137,6 +147,12 @@ class Transport:
             # retries included. Only the connect phase gets its own limit (spec §1.9).
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.options.connect_timeout)
             self._http = aiohttp.ClientSession(connector=connector, timeout=timeout, raise_for_status=False)
+            # aiohttp quietly sends GET and DELETE again when a reused connection drops, with no
+            # backoff and outside max_retries. On the pool we own, the retry policy alone decides
+            # (counted, visible in logs, and a delete can tell that a lost attempt did the work).
+            # A private attribute with no public switch: guarded, so a rename costs only this.
+            if hasattr(self._http, "_retry_connection"):
+                self._http._retry_connection = False
             self._loop = loop
         elif self._loop is None:
             self._loop = loop
@@ -166,6 +182,7 @@ class Transport:
         if self._closed:
             return
         self._closed = True
+        self._release_secret()
         http, self._http = self._http, None
         if http is not None and self._owns_http and not http.closed:
             await http.close()
@@ -193,16 +210,21 @@ class Transport:
             headers["Content-Type"] = content_type
         deadline = self.options.timeout if timeout is UNSET else timeout
         target = URL(url, encoded=True)
+        failure: BaseException | None = None
         try:
             with anyio.fail_after(deadline):
                 async with session.request(method, target, data=data, headers=headers) as resp:
                     status = resp.status
                     raw = await self._read_body(resp, method, target.path)
-        except TimeoutError:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            failure = exc  # raised below, outside the except block: no context chained
+        if isinstance(failure, TimeoutError):
             raise APITimeoutError(f"{method} to storage did not complete within {_seconds(deadline)}",
-                                  method=method, path=target.path) from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise self._connection_error(exc, method, target.path) from None
+                                  method=method, path=target.path, request_sent=True)
+        if failure is not None:
+            error = self._connection_error(failure, method, target.path, sent=True)
+            failure = None
+            raise error
         if not 200 <= status < 300:
             cls = status_error_class(status)
             raise cls(f"{status} from file storage: {self._snippet(raw)}", status_code=status,
@@ -220,6 +242,7 @@ class Transport:
         timeout: float | None | Unset = UNSET,
         max_retries: int | None = None,
         idempotency_key: str | None = None,
+        missing_means_done: bool = False,
     ) -> Any:
         """Send one logical call and return the parsed JSON body of its 2xx response.
 
@@ -228,6 +251,8 @@ class Transport:
         every attempt and every backoff sleep. An ``idempotency_key`` is sent in the
         client's ``idempotency_header`` on every attempt and makes an unsafe call
         retryable: the caller vouches that the server deduplicates by it.
+        ``missing_means_done`` (deletes): a 404 on a retry, after an attempt that may have
+        run, means that attempt did the work; the call returns ``None`` instead of raising.
         """
         extra_headers: dict[str, str] | None = None
         if idempotency_key is not None:
@@ -247,6 +272,7 @@ class Transport:
         retries = self.options.max_retries if max_retries is None else max_retries
         deadline_at = None if deadline is None else asyncio.get_running_loop().time() + deadline
         progress = _Progress()
+        timed_out = False
         try:
             # asyncio.timeout_at rather than anyio.fail_after on this hot path: this module is
             # bound to asyncio anyway (aiohttp), and the stdlib scope measured 8.6 us per call
@@ -255,13 +281,18 @@ class Transport:
             async with asyncio.timeout_at(deadline_at):
                 return await self._send_with_retries(
                     session, method, path, payload, query, idempotency, retries, deadline_at,
-                    extra_headers, progress,
+                    extra_headers, progress, missing_means_done,
                 )
         except TimeoutError:
+            timed_out = True
+        if timed_out:  # raised here, not in the except block: no aiohttp exception as context
+            # Cut off mid-attempt, the request may have reached the server: only a deadline
+            # that passed between attempts, all of them refused, proves it never ran.
             raise APITimeoutError(
                 f"{method} {path} did not complete within {_seconds(deadline)}", method=method, path=path,
-                request_sent=True if progress.sent else None,
-            ) from None
+                request_sent=progress.sent or progress.in_flight,
+            )
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send_with_retries(
         self,
@@ -275,6 +306,7 @@ class Transport:
         deadline_at: float | None,
         extra_headers: Mapping[str, str] | None,
         progress: _Progress,
+        missing_means_done: bool,
     ) -> Any:
         headers = dict(self._headers)
         if extra_headers:
@@ -286,31 +318,45 @@ class Transport:
         url = URL(self._base_url + path, encoded=True)
         attempt = 0
         while True:
+            # Failures are handled after the except blocks, never inside them: an error raised
+            # there would chain aiohttp's exception as __context__, and some of those carry
+            # the request's headers (the API key) in their request_info.
+            failure: BaseException | None = None
+            never_sent = False
+            progress.in_flight = True
             try:
                 status, resp_headers, raw = await self._send_following_redirects(
                     session, method, url, headers, payload, query
                 )
             except _NotSent as exc:
-                # The connection never opened: nothing ran, so any call may be retried.
-                if attempt < max_retries:
-                    delay = backoff_delay(attempt)
-                    logger.debug("%s %s: could not connect (%s), retrying in %.3f s",
-                                 method, path, type(exc.__cause__).__name__, delay)
-                    await anyio.sleep(delay)
-                    attempt += 1
-                    continue
-                raise self._connection_error(exc.__cause__, method, path, sent=progress.sent) from None
+                failure, never_sent = exc.__cause__, True
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                # Sent, or maybe sent: the server may have run it before the connection failed.
-                progress.sent = True
-                if idempotency.retries_after_send and attempt < max_retries:
-                    delay = backoff_delay(attempt)
-                    logger.debug("%s %s: connection failed after sending (%s), retrying in %.3f s",
-                                 method, path, type(exc).__name__, delay)
-                    await anyio.sleep(delay)
-                    attempt += 1
-                    continue
-                raise self._connection_error(exc, method, path, sent=True) from None
+                failure = exc
+            progress.in_flight = False
+            if failure is not None:
+                kind = type(failure).__name__
+                if never_sent:
+                    # The connection never opened: nothing ran, so any call may be retried.
+                    if attempt < max_retries:
+                        delay = backoff_delay(attempt)
+                        logger.debug("%s %s: could not connect (%s), retrying in %.3f s", method, path, kind, delay)
+                        await anyio.sleep(delay)
+                        attempt += 1
+                        continue
+                    error = self._connection_error(failure, method, path, sent=progress.sent)
+                else:
+                    # Sent, or maybe sent: the server may have run it before the connection failed.
+                    progress.sent = progress.maybe_ran = True
+                    if idempotency.retries_after_send and attempt < max_retries:
+                        delay = backoff_delay(attempt)
+                        logger.debug("%s %s: connection failed after sending (%s), retrying in %.3f s",
+                                     method, path, kind, delay)
+                        await anyio.sleep(delay)
+                        attempt += 1
+                        continue
+                    error = self._connection_error(failure, method, path, sent=True)
+                failure = None  # no frame <-> traceback cycle kept alive by this local
+                raise error
             progress.sent = True
 
             if 200 <= status < 300:
@@ -318,17 +364,24 @@ class Transport:
                     logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt + 1)
                 return self._parse_success(status, raw, resp_headers, method, path)
 
-            error = self._status_error(status, raw, resp_headers, method, path)
+            if status == 404 and missing_means_done and progress.maybe_ran:
+                # An earlier attempt deleted it and its answer was lost: the caller's goal holds.
+                logger.debug("%s %s -> 404 after an attempt that may have run: done", method, path)
+                return None
+            if status >= 500 or status == 408:
+                progress.maybe_ran = True
+            status_error = self._status_error(status, raw, resp_headers, method, path)
             if attempt < max_retries and should_retry_status(status, resp_headers, idempotency):
-                delay = error.retry_after if error.retry_after is not None else backoff_delay(attempt)
+                hint = status_error.retry_after
+                delay = hint if hint is not None else backoff_delay(attempt)
                 if deadline_at is not None and anyio.current_time() + delay >= deadline_at:
-                    raise error  # waiting would only turn the server's answer into a timeout
+                    raise status_error  # waiting would only turn the server's answer into a timeout
                 logger.debug("%s %s -> %d, retrying in %.3f s", method, path, status, delay)
                 await anyio.sleep(delay)
                 attempt += 1
                 continue
             logger.debug("%s %s -> %d (giving up after %d attempts)", method, path, status, attempt + 1)
-            raise error
+            raise status_error
 
     async def _send_following_redirects(
         self,
@@ -343,6 +396,7 @@ class Transport:
         # our x-api-key header across origins; the spec (§1.3) drops it on an origin change.
         headers = dict(headers)  # per attempt: a retry starts again from the original headers
         for _ in range(_MAX_REDIRECTS + 1):
+            certificate_problem: str | None
             try:
                 response_cm = session.request(
                     method, url, data=payload, headers=headers, params=query, allow_redirects=False
@@ -352,19 +406,29 @@ class Transport:
                     resp_headers = resp.headers
                     raw = await self._read_body(resp, method, url.path)
             except aiohttp.ClientConnectorCertificateError as exc:
+                certificate_problem = self._redact(str(exc.certificate_error))
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+                raise _NotSent from exc
+            else:
+                certificate_problem = None
+            if certificate_problem is not None:
                 # Not retried: the next attempt would meet the same certificate.
                 raise APIConnectionError(
                     f"{method} {url.path} failed: the server's TLS certificate could not be verified "
-                    f"({self._redact(str(exc.certificate_error))}). Pass verify=ssl.create_default_context("
+                    f"({certificate_problem}). Pass verify=ssl.create_default_context("
                     f"cafile=...) to trust a private CA; verify=False turns verification off (insecure).",
                     method=method, path=url.path, request_sent=False,
-                ) from None
-            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-                raise _NotSent from exc
+                )
             location = resp_headers.get("Location")
             if status not in _REDIRECT_STATUSES or not location:
                 return status, resp_headers, raw
             url = url.join(URL(location))
+            if url.scheme != "https" and not is_loopback_host(url.host or ""):
+                # Following it would send the body (tool arguments) in clear text.
+                raise APIConnectionError(
+                    f"{method} {url.path}: refused a redirect to a non-https URL off this machine",
+                    method=method, path=url.path, request_sent=True,
+                )
             query = None  # the Location carries its own query
             if status == 303 or (status in (301, 302) and method == "POST"):
                 method, payload = "GET", None
@@ -486,15 +550,12 @@ class Transport:
         )
 
     def _connection_error(
-        self, exc: BaseException | None, method: str, path: str, *, sent: bool | None = None
+        self, exc: BaseException | None, method: str, path: str, *, sent: bool
     ) -> APIConnectionError:
         kind = type(exc).__name__ if exc is not None else "connection error"
         detail = self._redact(str(exc)) if exc is not None else ""
         text = f"{method} {path} failed: {kind}" + (f": {detail}" if detail else "")
-        if sent:
-            text += " (the request was sent: it may have run)"
-        elif sent is False:
-            text += " (the request was never sent)"
+        text += " (the request was sent: it may have run)" if sent else " (the request was never sent)"
         return APIConnectionError(text, method=method, path=path, request_sent=sent)
 
 
@@ -514,10 +575,12 @@ def check_idempotency_key(key: object) -> None:
 class _Progress:
     """Whether any attempt of a call got as far as sending (for ``request_sent`` on errors)."""
 
-    __slots__ = ("sent",)
+    __slots__ = ("in_flight", "maybe_ran", "sent")
 
     def __init__(self) -> None:
-        self.sent = False
+        self.sent = False  # an attempt reached the server (or may have)
+        self.maybe_ran = False  # an attempt may have done its work without a usable answer
+        self.in_flight = False  # an attempt is under way (connecting, sending or waiting)
 
 
 _INVALID_JSON: Any = object()

@@ -28,7 +28,7 @@ from ._config import (
 from ._retry import Idempotency
 from ._transport import Transport, path_segment
 from .connections import fetch_connected_account
-from .errors import InvalidInputError
+from .errors import ConfigurationError, InvalidInputError
 from .models._converter import structure_response
 from .models._unset import UNSET, Unset
 from .models.connections import ConnectedAccount
@@ -141,9 +141,17 @@ class AsyncSessions:
         return AsyncSession(self._client, structure_response(data, SessionInfo), custom_tools=registry)
 
     async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
-        """Delete a session by id. Deleting it again raises :class:`NotFoundError`."""
+        """Delete a session by id. Deleting it again raises :class:`NotFoundError`.
+
+        If an attempt's answer is lost and the retry finds the session gone, that
+        attempt deleted it: the call succeeds rather than reporting a 404.
+        """
         path = SESSIONS_PATH + "/" + path_segment(session_id, what="session_id")
-        data = await self._client._transport.request("DELETE", path, idempotency=Idempotency.SAFE, timeout=timeout)
+        data = await self._client._transport.request(
+            "DELETE", path, idempotency=Idempotency.SAFE, timeout=timeout, missing_means_done=True
+        )
+        if data is None:  # a retry found it gone: the lost earlier attempt deleted it
+            return DeletedSession(session_id=session_id)
         return structure_response(data, DeletedSession)
 
 
@@ -187,6 +195,11 @@ class AsyncComposio:
             max_retries=max_retries, max_connections=max_connections, default_headers=default_headers,
             max_response_bytes=max_response_bytes, idempotency_header=idempotency_header, verify=verify,
         )
+        if http_session is not None and verify is not True:
+            raise ConfigurationError(
+                "verify= configures the client's own pool; with http_session=, set TLS on that "
+                "session's connector instead (aiohttp.TCPConnector(ssl=...))"
+            )
         self._transport = Transport(self.options, http_session)
         # Providers (composio_router.providers): OpenAI Chat Completions by default, as the
         # official SDK; `modifiers` apply to every session's tools() and executions.

@@ -32,6 +32,8 @@ before it reaches an exception (see ``_transport._Redactor``).
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -67,41 +69,77 @@ __all__ = [
 ]
 
 
-# Secrets no error may carry: every client's API key, registered by its transport.
-# Scrubbing at construction (message, body, envelope fields) covers every path that builds
-# an APIError, including ones far from the transport (a response model that does not fit).
-_SECRETS: set[str] = set()
+# Secrets no error may carry: the API keys of live clients, registered by their transports.
+# Scrubbing at construction (message, body, envelope fields, request id) covers every path
+# that builds an APIError, including ones far from the transport (a response model that
+# does not fit). Copy-on-write: readers (any thread) take the current tuple and pattern,
+# writers replace both under the lock, so iteration never sees a set change size.
 _MIN_SECRET_LENGTH = 8  # a two-letter test key would mangle every message containing it
+_MAX_SCRUB_DEPTH = 100  # deeper JSON (orjson allows 1024 levels) is replaced, not walked
+_secret_counts: dict[str, int] = {}
+_secrets: tuple[str, ...] = ()
+_secret_pattern: re.Pattern[str] | None = None
+_secrets_lock = threading.Lock()
+
+
+def _publish() -> None:
+    global _secrets, _secret_pattern
+    _secrets = tuple(_secret_counts)
+    # One alternation, longest first: one pass over the text whatever the number of keys.
+    ordered = sorted(_secrets, key=len, reverse=True)
+    _secret_pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
 
 def register_secret(secret: str) -> None:
-    """Scrub ``secret`` from every API error built from now on (keys of live clients)."""
-    if len(secret) >= _MIN_SECRET_LENGTH:
-        _SECRETS.add(secret)
+    """Scrub ``secret`` from every API error built until it is unregistered as often."""
+    if len(secret) < _MIN_SECRET_LENGTH:
+        return
+    with _secrets_lock:
+        _secret_counts[secret] = _secret_counts.get(secret, 0) + 1
+        if _secret_counts[secret] == 1:
+            _publish()
+
+
+def unregister_secret(secret: str) -> None:
+    """The client holding ``secret`` is closed or gone."""
+    with _secrets_lock:
+        count = _secret_counts.get(secret)
+        if count is None:
+            return
+        if count > 1:
+            _secret_counts[secret] = count - 1
+        else:
+            del _secret_counts[secret]
+            _publish()
 
 
 def scrub_text(text: str) -> str:
     """``text`` with every registered secret replaced by ``***``."""
-    for secret in _SECRETS:
-        if secret in text:
-            text = text.replace(secret, "***")
-    return text
+    pattern = _secret_pattern
+    if pattern is None:
+        return text
+    secrets = _secrets
+    if not any(secret in text for secret in secrets):
+        return text  # the common case: no copy, and ``in`` is faster than a regex search
+    return pattern.sub("***", text)
 
 
-def scrub(value: Any) -> Any:
+def scrub(value: Any, _depth: int = 0) -> Any:
     """``value`` (text or parsed JSON) with every registered secret replaced by ``***``."""
-    if not _SECRETS:
+    if _secret_pattern is None:
         return value
     if isinstance(value, str):
         return scrub_text(value)
+    if _depth >= _MAX_SCRUB_DEPTH and isinstance(value, dict | list):
+        return "<nested too deep>"
     # Copy on change only: a body without a secret stays the very object the server sent.
     if isinstance(value, dict):
-        items = [(scrub(k), scrub(v)) for k, v in value.items()]
+        items = [(scrub(k, _depth + 1), scrub(v, _depth + 1)) for k, v in value.items()]
         if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, value.items(), strict=True)):
             return value
         return dict(items)
     if isinstance(value, list):
-        scrubbed = [scrub(v) for v in value]
+        scrubbed = [scrub(v, _depth + 1) for v in value]
         return value if all(a is b for a, b in zip(scrubbed, value, strict=True)) else scrubbed
     return value
 
@@ -209,25 +247,25 @@ class APIError(ComposioError):
 
     def __init__(self, message: str, *, method: str | None = None, path: str | None = None,
                  request_id: str | None = None) -> None:
-        message = scrub(message)
+        message = scrub_text(message)
         super().__init__(message)
         self.message = message
         self.method = method
         self.path = path
-        self.request_id = request_id
+        self.request_id = scrub_text(request_id) if request_id is not None else None
 
 
 class APIConnectionError(APIError):
     """No usable response: refused, reset, dropped or truncated connections.
 
-    ``request_sent`` says whether a tool may have run: ``False`` when no attempt ever
-    reached the server (nothing ran; any call is safe to repeat), ``True`` when an attempt
-    was sent and its answer was lost (check before repeating an execution), ``None`` when
-    that is not known (a deadline that passed while connecting or waiting).
+    ``request_sent`` says whether a tool may have run. ``False`` only when no attempt can
+    have reached the server (every connection was refused, or the deadline passed between
+    such attempts): nothing ran, and any call is safe to repeat. ``True`` otherwise,
+    including a deadline that cut an attempt off: check before repeating an execution.
     """
 
     def __init__(self, message: str, *, method: str | None = None, path: str | None = None,
-                 request_id: str | None = None, request_sent: bool | None = None) -> None:
+                 request_id: str | None = None, request_sent: bool = True) -> None:
         super().__init__(message, method=method, path=path, request_id=request_id)
         self.request_sent = request_sent
 

@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+import anyio
+
 from . import fanout
-from ._config import url_origin
+from ._config import is_loopback_host, url_origin
 from ._retry import Idempotency
 from ._transport import encode_query, path_segment
 from .connections import AsyncConnectionRequest
@@ -99,7 +101,11 @@ def _presigned_url(answer: Mapping[str, Any], key: str) -> str:
     url = answer.get(key)
     try:
         parts = urlsplit(url) if isinstance(url, str) else None
-        usable = parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+        # https, or plain http to this machine (the emulator's storage): file contents
+        # never travel in clear text over a network.
+        usable = parts is not None and bool(parts.hostname) and (
+            parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname or ""))
+        )
     except ValueError:  # e.g. "http://[::1": an unbalanced IPv6 literal
         usable = False
     if not usable:
@@ -766,12 +772,13 @@ class AsyncSession:
         body: dict[str, Any] = {"mount_relative_path": path}
         if mimetype is not None:
             body["mimetype"] = _check_slug(mimetype, "mimetype")
+        started = anyio.current_time()
         target = await self._transport.request(
             "POST", self._mount_path(mount_id) + "/upload_url", body=body, idempotency=Idempotency.SAFE, timeout=timeout
         )
         await self._transport.storage_request(
             "PUT", _presigned_url(target, "upload_url"), data=bytes(content),
-            content_type=mimetype or "application/octet-stream", timeout=timeout,
+            content_type=mimetype or "application/octet-stream", timeout=self._time_left(timeout, started),
         )
         return RemoteFile(
             mount_relative_path=str(target.get("mount_relative_path", path)),
@@ -788,11 +795,19 @@ class AsyncSession:
         :class:`APIResponseTooLargeError`; raise the limit to fetch them.
         """
         _check_relative_path(path)
+        started = anyio.current_time()
         target = await self._transport.request(
             "POST", self._mount_path(mount_id) + "/download_url", body={"mount_relative_path": path},
             idempotency=Idempotency.SAFE, timeout=timeout,
         )
-        return await self._transport.storage_request("GET", _presigned_url(target, "download_url"), timeout=timeout)
+        return await self._transport.storage_request(
+            "GET", _presigned_url(target, "download_url"), timeout=self._time_left(timeout, started)
+        )
+
+    def _time_left(self, timeout: float | None | Unset, started: float) -> float | None:
+        # One timeout bounds the whole call: the storage hop gets what the API hop left.
+        seconds = self._transport.options.timeout if timeout is UNSET else timeout
+        return None if seconds is None else max(seconds - (anyio.current_time() - started), 0.0)
 
     async def delete_file(self, path: str, *, mount_id: str = "files", timeout: float | None | Unset = UNSET) -> None:
         """Delete a file from the mount; deleting a missing file succeeds."""
@@ -903,7 +918,11 @@ class AsyncSession:
 
     async def delete(self, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete the session. It can no longer be used; deleting it again is a 404."""
-        data = await self._transport.request("DELETE", self._path, idempotency=Idempotency.SAFE, timeout=timeout)
+        data = await self._transport.request(
+            "DELETE", self._path, idempotency=Idempotency.SAFE, timeout=timeout, missing_means_done=True
+        )
+        if data is None:  # a retry found it gone: the lost earlier attempt deleted it
+            return DeletedSession(session_id=self.session_id)
         return structure_response(data, DeletedSession)
 
 
