@@ -70,6 +70,13 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def reliability(session: nox.Session) -> None:
+    """Only the fault, load and bad-input suite (tests/reliability; part of `tests` too)."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", "tests/reliability", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def mutants(session: nox.Session) -> None:
     """Break the retry policy on purpose; every mutant must fail the reliability suite."""
     session.install("-e", ".[test]")
