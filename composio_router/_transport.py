@@ -272,7 +272,6 @@ class Transport:
         retries = self.options.max_retries if max_retries is None else max_retries
         deadline_at = None if deadline is None else asyncio.get_running_loop().time() + deadline
         progress = _Progress()
-        timed_out = False
         try:
             # asyncio.timeout_at rather than anyio.fail_after on this hot path: this module is
             # bound to asyncio anyway (aiohttp), and the stdlib scope measured 8.6 us per call
@@ -284,15 +283,13 @@ class Transport:
                     extra_headers, progress, missing_means_done,
                 )
         except TimeoutError:
-            timed_out = True
-        if timed_out:  # raised here, not in the except block: no aiohttp exception as context
-            # Cut off mid-attempt, the request may have reached the server: only a deadline
-            # that passed between attempts, all of them refused, proves it never ran.
-            raise APITimeoutError(
-                f"{method} {path} did not complete within {_seconds(deadline)}", method=method, path=path,
-                request_sent=progress.sent or progress.in_flight,
-            )
-        raise AssertionError("unreachable")  # pragma: no cover
+            pass  # raised below, not in the except block: no aiohttp exception as context
+        # Cut off mid-attempt, the request may have reached the server: only a deadline that
+        # passed between attempts, all of them refused, proves it never ran.
+        raise APITimeoutError(
+            f"{method} {path} did not complete within {_seconds(deadline)}", method=method, path=path,
+            request_sent=progress.sent or progress.in_flight,
+        )
 
     async def _send_with_retries(
         self,
