@@ -39,8 +39,14 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator(api_key=API_KEY) as emu:
+def api_key() -> str:
+    """The key of the `emulator` and `client` fixtures; a module may override it."""
+    return API_KEY
+
+
+@pytest.fixture
+async def emulator(api_key: str) -> AsyncIterator[Emulator]:
+    async with Emulator(api_key=api_key) as emu:
         yield emu
 
 
@@ -52,8 +58,8 @@ async def keyed_emulator() -> AsyncIterator[Emulator]:
 
 
 @pytest.fixture
-async def client(emulator: Emulator, fast_backoff: list[float]) -> AsyncIterator[AsyncComposio]:
-    async with AsyncComposio(api_key=API_KEY, base_url=emulator.url, max_retries=2, timeout=10) as composio:
+async def client(emulator: Emulator, fast_backoff: list[float], api_key: str) -> AsyncIterator[AsyncComposio]:
+    async with AsyncComposio(api_key=api_key, base_url=emulator.url, max_retries=2, timeout=10) as composio:
         yield composio
 
 

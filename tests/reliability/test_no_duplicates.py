@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -294,10 +295,12 @@ async def test_unkeyed_multi_execute_item_is_not_retried(session: AsyncSession, 
 # -- async: a refused connection never ran, so it is retried ------------------------------------
 
 
-@pytest.mark.parametrize("op", OPS, ids=str)
-async def test_refused_connection_is_retried_and_runs_once(
-    op: Op, connect_failures: ConnectFailureWatch, fixed_backoff: float
-) -> None:
+@contextlib.asynccontextmanager
+async def session_on_a_stopped_server() -> AsyncIterator[tuple[Emulator, AsyncSession]]:
+    """A session created on an emulator that is then stopped: its next connect is refused.
+
+    The same Emulator object can start again on the same port, with its state intact.
+    """
     port = free_port()
     emu = Emulator(api_key=API_KEY, port=port)
     await emu.start()
@@ -310,49 +313,46 @@ async def test_refused_connection_is_retried_and_runs_once(
             emu.connect_account(USER, "gmail")
             await emu.stop()  # nothing listens on the port: the next connect is refused
             emu.journal.clear()
-            outcome: list[Any] = []
-
-            async def call() -> None:
-                outcome.append(await op.call(session))
-
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(call)
-                # Between the refused first attempt and its retry: bring the same server
-                # (same state, same port) back.
-                assert await anyio.to_thread.run_sync(connect_failures.event.wait, 5.0)
-                await emu.start()
-            assert len(outcome) == 1
-            assert connect_failures.count == 1
-            entries = emu.journal.find(op.method, op.path)
-            assert len(entries) == 1 and 200 <= entries[0].status < 300
-            if op.runs is not None:
-                assert op.runs(emu, session.session_id) == 1
+            yield emu, session
     finally:
         await http.close()
         await emu.stop()
 
 
+@pytest.mark.parametrize("op", OPS, ids=str)
+async def test_refused_connection_is_retried_and_runs_once(
+    op: Op, connect_failures: ConnectFailureWatch, fixed_backoff: float
+) -> None:
+    async with session_on_a_stopped_server() as (emu, session):
+        outcome: list[Any] = []
+
+        async def call() -> None:
+            outcome.append(await op.call(session))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call)
+            # Between the refused first attempt and its retry: bring the same server
+            # (same state, same port) back.
+            assert await anyio.to_thread.run_sync(connect_failures.event.wait, 5.0)
+            await emu.start()
+        assert len(outcome) == 1
+        assert connect_failures.count == 1
+        entries = emu.journal.find(op.method, op.path)
+        assert len(entries) == 1 and 200 <= entries[0].status < 300
+        if op.runs is not None:
+            assert op.runs(emu, session.session_id) == 1
+
+
 async def test_refused_connection_exhausting_retries_was_never_sent(
     connect_failures: ConnectFailureWatch, fast_backoff: list[float]
 ) -> None:
-    port = free_port()
-    emu = Emulator(api_key=API_KEY, port=port)
-    await emu.start()
-    http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True))
-    try:
-        async with AsyncComposio(api_key=API_KEY, base_url=f"http://127.0.0.1:{port}", http_session=http,
-                                 max_retries=2, timeout=10) as client:
-            session = await client.create(user_id=USER)
-            emu.connect_account(USER, "gmail")
-            await emu.stop()
-            with pytest.raises(APIConnectionError) as info:
-                await EXECUTE_OP.call(session)
-            assert type(info.value) is APIConnectionError
-            assert info.value.request_sent is False
-            assert connect_failures.count == 2  # two retries logged, the third failure raised
-            assert emu.mailbox(USER) == []
-    finally:
-        await http.close()
+    async with session_on_a_stopped_server() as (emu, session):
+        with pytest.raises(APIConnectionError) as info:
+            await EXECUTE_OP.call(session)
+        assert type(info.value) is APIConnectionError
+        assert info.value.request_sent is False
+        assert connect_failures.count == 2  # two retries logged, the third failure raised
+        assert emu.mailbox(USER) == []
 
 
 # -- async: an idempotency key opts in to retries --------------------------------------------------

@@ -56,23 +56,9 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator(api_key=SECRET) as emu:
-        yield emu
-
-
-@pytest.fixture
-async def client(emulator: Emulator, fast_backoff: list[float]) -> AsyncIterator[AsyncComposio]:
-    async with AsyncComposio(api_key=SECRET, base_url=emulator.url, max_retries=2, timeout=10) as composio:
-        yield composio
-
-
-@pytest.fixture
-async def session(client: AsyncComposio, emulator: Emulator) -> AsyncSession:
-    session = await client.create(user_id="user-1")
-    emulator.connect_account("user-1", "gmail")
-    emulator.journal.clear()
-    return session
+def api_key() -> str:
+    """The conftest's emulator, client and session fixtures, with this module's secret."""
+    return SECRET
 
 
 # -- where a secret could hide in an exception ----------------------------------------------------
