@@ -55,7 +55,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff, and the check that the generated sync facade is up to date."""
     session.install("ruff", "-e", ".")
-    session.run("ruff", "check", "composio_router", "tests", "benchmarks", "scripts", "noxfile.py")
+    session.run("ruff", "check", "composio_router", "composio_router_emulator", "tests", "benchmarks", "scripts", "noxfile.py")
     if (HERE / "scripts" / "generate_sync.py").exists():
         session.run("python", "scripts/generate_sync.py", "--check")
 
@@ -66,7 +66,7 @@ def typecheck(session: nox.Session) -> None:
     # The test extra brings pytest and langchain-core: the optional modules that import
     # them (testing.pytest_plugin, providers.langchain) are type-checked too.
     session.install("mypy", "-e", ".[test]")
-    session.run("mypy", "--strict", "composio_router")
+    session.run("mypy", "--strict", "composio_router", "composio_router_emulator")
 
 
 @nox.session(python=PYTHON)

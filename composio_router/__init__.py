@@ -26,8 +26,8 @@ from .client import AsyncComposio, AsyncSessions
 from .connections import AsyncConnectionRequest
 from .errors import *  # noqa: F403  (the error classes are part of the top-level API)
 from .errors import __all__ as _error_names
-from .fanout import BatchItemResult, MultiExecuteResult
 from .models import UNSET, ExecuteResult, Page, Tool
+from .models.batch import BatchItemResult, MultiExecuteResult
 from .session import AsyncSession
 
 if TYPE_CHECKING:
@@ -45,7 +45,8 @@ if TYPE_CHECKING:
         ToolkitFilter,
         Workbench,
     )
-    from .providers.modifiers import after_execute, before_execute, schema_modifier
+    from .modifiers import after_execute, before_execute, schema_modifier
+    from .session_config import SessionSettings
 
 # Library logging: silent unless the application configures handlers.
 logging.getLogger("composio_router").addHandler(logging.NullHandler())
@@ -57,8 +58,8 @@ _LAZY = {
     "Composio": "_sync", "Session": "_sync", "Sessions": "_sync", "ConnectionRequest": "_sync",
     "CustomTool": "custom_tools", "CustomToolkit": "custom_tools", "SessionContext": "custom_tools",
     "SyncSessionContext": "custom_tools", "tool": "custom_tools",
-    "after_execute": "providers.modifiers", "before_execute": "providers.modifiers",
-    "schema_modifier": "providers.modifiers",
+    "after_execute": "modifiers", "before_execute": "modifiers", "schema_modifier": "modifiers",
+    "SessionSettings": "session_config",
     "Experimental": "models.config", "InstantConfig": "models.config",
     "ManageConnections": "models.config", "MultiAccount": "models.config",
     "Permissions": "models.config", "Preload": "models.config", "TagFilter": "models.config",
@@ -95,6 +96,7 @@ __all__ = [
     "Preload",
     "Session",
     "SessionContext",
+    "SessionSettings",
     "Sessions",
     "SyncSessionContext",
     "TagFilter",

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         print(__version__)
         return 0
     if args.command == "emulator":
-        from .testing._cli import serve
+        from composio_router_emulator.cli import serve
 
         serve(host=args.host, port=args.port, api_key=args.api_key, latency=args.latency)
         return 0

@@ -51,15 +51,8 @@ _managers: weakref.WeakSet[PortalManager] = weakref.WeakSet()
 class PortalManager:
     """Runs coroutines for one sync client on a lazily started background event loop."""
 
-    def __init__(
-        self,
-        aclose: Callable[[], Awaitable[None]],
-        *,
-        on_fork: Callable[[], None] | None = None,
-        name: str = "composio-router-portal",
-    ) -> None:
+    def __init__(self, aclose: Callable[[], Awaitable[None]], *, name: str = "composio-router-portal") -> None:
         self._aclose = aclose
-        self._on_fork = on_fork
         self._name = name
         self._lock = threading.Lock()
         self._portal: BlockingPortal | None = None
@@ -68,7 +61,6 @@ class PortalManager:
         self._submitter: _Submitter | None = None
         self._closed = False
         self._close_finished = threading.Event()
-        self._forked = False
         self._finalizer: weakref.finalize[Any, Any] | None = None
         _managers.add(self)
 
@@ -225,10 +217,6 @@ class PortalManager:
     def _start_locked(self) -> BlockingPortal:
         if self._portal is not None:
             return self._portal
-        if self._forked:
-            self._forked = False
-            if self._on_fork is not None:
-                self._on_fork()
         ready: concurrent.futures.Future[BlockingPortal] = concurrent.futures.Future()
 
         async def serve() -> None:
@@ -318,14 +306,12 @@ class PortalManager:
 
     def _after_fork_in_child(self) -> None:
         # The loop thread does not exist in the child; its portal must never be called
-        # (it would wait forever). Start afresh on the next call and let the async
-        # client forget the parent's pool (its sockets belong to the parent).
+        # (it would wait forever). Start afresh on the next call. (The async client's
+        # transport forgets the parent's pool by itself: its sockets belong to the parent.)
         self._lock = threading.Lock()
         self._close_finished = threading.Event()
         if self._closed:
             self._close_finished.set()
-        if self._portal is not None:
-            self._forked = True
         self._portal = None
         self._thread = None
         self._loop_thread_id = None

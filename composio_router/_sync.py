@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import ssl
     from collections.abc import Iterator, Mapping, Sequence
     from types import TracebackType
-    from typing import Any, Literal
+    from typing import Any, Literal, Unpack
 
     import aiohttp
 
@@ -39,19 +39,8 @@ if TYPE_CHECKING:
         RegisteredCustomTool,
         RegisteredCustomToolkit,
     )
-    from .fanout import BatchItemResult, MultiExecuteResult, ToolCall
     from .models._unset import Unset
-    from .models.config import (
-        Experimental,
-        InstantConfig,
-        ManageConnections,
-        MultiAccount,
-        Preload,
-        TagFilter,
-        ToolFilter,
-        ToolkitFilter,
-        Workbench,
-    )
+    from .models.batch import BatchItemResult, MultiExecuteResult, ToolCall
     from .models.connections import AuthLink, ConnectedAccount
     from .models.execution import ExecuteResult, ProxyExecuteResult, ProxyMethod
     from .models.files import FilesPage, RemoteFile
@@ -66,8 +55,9 @@ if TYPE_CHECKING:
     )
     from .models.toolkits import ToolkitInfo
     from .models.tools import Tool
+    from .modifiers import Modifier, Modifiers
     from .providers._base import Provider
-    from .providers.modifiers import Modifier, Modifiers
+    from .session_config import SessionSettings
 
 __all__ = ["Composio", "ConnectionRequest", "Session", "Sessions"]
 
@@ -122,11 +112,7 @@ class Composio(SyncTwin[AsyncComposio]):
             max_response_bytes=max_response_bytes,
             idempotency_header=idempotency_header,
         )
-        portal = PortalManager(
-            async_client.aclose,
-            on_fork=async_client._transport.reset_after_fork,
-            name="composio-router-portal",
-        )
+        portal = PortalManager(async_client.aclose, name="composio-router-portal")
         super().__init__(async_client, portal)
         portal.watch(self)
 
@@ -169,45 +155,19 @@ class Composio(SyncTwin[AsyncComposio]):
         self,
         user_id: str,
         *,
-        toolkits: Sequence[str] | ToolkitFilter | Unset = UNSET,
-        tools: Mapping[str, Sequence[str] | ToolFilter] | Unset = UNSET,
-        tags: Sequence[str] | TagFilter | Unset = UNSET,
-        auth_configs: Mapping[str, str] | Unset = UNSET,
-        connected_accounts: Mapping[str, str | Sequence[str]] | Unset = UNSET,
-        manage_connections: bool | ManageConnections | Unset = UNSET,
-        workbench: bool | Workbench | Unset = UNSET,
-        multi_account: bool | MultiAccount | Unset = UNSET,
-        preload: Sequence[str] | Literal["all"] | Preload | Unset = UNSET,
-        search: bool | Unset = UNSET,
-        multi_execute: bool | Unset = UNSET,
-        instant: Literal[False] | InstantConfig | Unset = UNSET,
-        proxy_execute: bool | Unset = UNSET,
-        experimental: Experimental | Unset = UNSET,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
         timeout: float | None | Unset = UNSET,
+        **settings: Unpack[SessionSettings],
     ) -> Session:
         """Create a session: shortcut for :meth:`Sessions.create`."""
         result = self._portal.call(
             self._async.create,
             user_id,
-            toolkits=toolkits,
-            tools=tools,
-            tags=tags,
-            auth_configs=auth_configs,
-            connected_accounts=connected_accounts,
-            manage_connections=manage_connections,
-            workbench=workbench,
-            multi_account=multi_account,
-            preload=preload,
-            search=search,
-            multi_execute=multi_execute,
-            instant=instant,
-            proxy_execute=proxy_execute,
-            experimental=experimental,
             custom_tools=custom_tools,
             custom_toolkits=custom_toolkits,
             timeout=timeout,
+            **settings,
         )
         return self._wrap(Session, result)
 
@@ -758,29 +718,18 @@ class Session(SyncTwin[AsyncSession]):
     def update(
         self,
         *,
-        toolkits: Sequence[str] | ToolkitFilter | Unset = UNSET,
-        tools: Mapping[str, Sequence[str] | ToolFilter] | Unset = UNSET,
-        tags: Sequence[str] | TagFilter | Unset = UNSET,
-        auth_configs: Mapping[str, str] | Unset = UNSET,
-        connected_accounts: Mapping[str, str | Sequence[str]] | None | Unset = UNSET,
-        manage_connections: bool | ManageConnections | None | Unset = UNSET,
-        workbench: bool | Workbench | None | Unset = UNSET,
-        multi_account: bool | MultiAccount | None | Unset = UNSET,
-        preload: Sequence[str] | Literal["all"] | Preload | Unset = UNSET,
-        search: bool | Unset = UNSET,
-        multi_execute: bool | Unset = UNSET,
-        instant: Literal[False] | InstantConfig | Unset = UNSET,
-        proxy_execute: bool | None | Unset = UNSET,
-        experimental: Experimental | None | Unset = UNSET,
         expected_config_version: int | None = None,
         timeout: float | None | Unset = UNSET,
         idempotency_key: str | None = None,
+        **settings: Unpack[SessionSettings],
     ) -> SessionInfo:
         """Change the session's configuration (``PATCH``), keeping what is not given.
 
-        An argument left out keeps the stored setting; a value replaces it (maps are
-        replaced whole); ``None`` removes the override, for the settings the API lets
-        you remove (``connected_accounts``, ``manage_connections``, ``workbench``,
+        ``settings`` are those of :meth:`Sessions.create` (see
+        :class:`~composio_router.session_config.SessionSettings`). A setting left out
+        keeps the stored value; a value replaces it (maps are replaced whole); ``None``
+        removes the override, for the settings the API lets you remove
+        (``connected_accounts``, ``manage_connections``, ``workbench``,
         ``multi_account``, ``proxy_execute``, ``experimental``). With
         ``expected_config_version``, a concurrent change raises
         :class:`SessionConfigConflictError` (409) instead of being overwritten.
@@ -789,23 +738,10 @@ class Session(SyncTwin[AsyncSession]):
         """
         return self._portal.call(
             self._async.update,
-            toolkits=toolkits,
-            tools=tools,
-            tags=tags,
-            auth_configs=auth_configs,
-            connected_accounts=connected_accounts,
-            manage_connections=manage_connections,
-            workbench=workbench,
-            multi_account=multi_account,
-            preload=preload,
-            search=search,
-            multi_execute=multi_execute,
-            instant=instant,
-            proxy_execute=proxy_execute,
-            experimental=experimental,
             expected_config_version=expected_config_version,
             timeout=timeout,
             idempotency_key=idempotency_key,
+            **settings,
         )
 
     def config_history(
@@ -847,52 +783,27 @@ class Sessions(SyncTwin[AsyncSessions]):
         self,
         user_id: str,
         *,
-        toolkits: Sequence[str] | ToolkitFilter | Unset = UNSET,
-        tools: Mapping[str, Sequence[str] | ToolFilter] | Unset = UNSET,
-        tags: Sequence[str] | TagFilter | Unset = UNSET,
-        auth_configs: Mapping[str, str] | Unset = UNSET,
-        connected_accounts: Mapping[str, str | Sequence[str]] | Unset = UNSET,
-        manage_connections: bool | ManageConnections | Unset = UNSET,
-        workbench: bool | Workbench | Unset = UNSET,
-        multi_account: bool | MultiAccount | Unset = UNSET,
-        preload: Sequence[str] | Literal["all"] | Preload | Unset = UNSET,
-        search: bool | Unset = UNSET,
-        multi_execute: bool | Unset = UNSET,
-        instant: Literal[False] | InstantConfig | Unset = UNSET,
-        proxy_execute: bool | Unset = UNSET,
-        experimental: Experimental | Unset = UNSET,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
         timeout: float | None | Unset = UNSET,
+        **settings: Unpack[SessionSettings],
     ) -> Session:
         """Create a session for ``user_id`` (``POST …/session``).
 
-        Every setting is optional; what you leave out is not sent and the server's
-        default applies. Shorthands: ``toolkits=["gmail"]`` is an allowlist,
-        ``tools={"gmail": ["GMAIL_SEND_EMAIL"]}`` enables those tools,
-        ``manage_connections=False`` / ``workbench=False`` switch a feature off.
-        ``custom_tools`` and ``custom_toolkits`` run in this process (spec §3.5).
+        Every setting (:class:`~composio_router.session_config.SessionSettings`) is
+        optional; what you leave out is not sent and the server's default applies.
+        Shorthands: ``toolkits=["gmail"]`` is an allowlist, ``tools={"gmail":
+        ["GMAIL_SEND_EMAIL"]}`` enables those tools, ``manage_connections=False`` /
+        ``workbench=False`` switch a feature off. ``custom_tools`` and
+        ``custom_toolkits`` run in this process (spec §3.5).
         """
         result = self._portal.call(
             self._async.create,
             user_id,
-            toolkits=toolkits,
-            tools=tools,
-            tags=tags,
-            auth_configs=auth_configs,
-            connected_accounts=connected_accounts,
-            manage_connections=manage_connections,
-            workbench=workbench,
-            multi_account=multi_account,
-            preload=preload,
-            search=search,
-            multi_execute=multi_execute,
-            instant=instant,
-            proxy_execute=proxy_execute,
-            experimental=experimental,
             custom_tools=custom_tools,
             custom_toolkits=custom_toolkits,
             timeout=timeout,
+            **settings,
         )
         return self._wrap(Session, result)
 

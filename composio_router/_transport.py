@@ -55,6 +55,7 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
 _ERROR_TEXT_LIMIT = 300
 _FORK_ORPHANS: list[aiohttp.ClientSession] = []  # pools inherited across fork, kept, never used
+_LIVE: weakref.WeakSet[Transport] = weakref.WeakSet()  # reset in a forked child (see reset_after_fork)
 
 
 def path_segment(value: str, *, what: str) -> str:
@@ -109,6 +110,7 @@ class Transport:
         self._release_secret = weakref.finalize(self, unregister_secret, options.api_key)
         self._redact = scrub_text
         self._origin = options.origin
+        _LIVE.add(self)
         self._base_url = options.base_url
         # Built once: every request copies this dict and adds its own request id.
         self._headers: dict[str, str] = {
@@ -168,6 +170,7 @@ class Transport:
 
         Its sockets and event loop belong to the parent process; closing them here
         would close the parent's connections. The next request builds a fresh pool.
+        Every transport does this by itself in a forked child (``os.register_at_fork``).
         """
         if self._owns_http and self._http is not None:
             # Never collected in the child: aiohttp's cleanup would close the inherited
@@ -554,6 +557,15 @@ class Transport:
         text = f"{method} {path} failed: {kind}" + (f": {detail}" if detail else "")
         text += " (the request was sent: it may have run)" if sent else " (the request was never sent)"
         return APIConnectionError(text, method=method, path=path, request_sent=sent)
+
+
+def _reset_all_after_fork() -> None:
+    for transport in list(_LIVE):
+        transport.reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_all_after_fork)
 
 
 def check_idempotency_key(key: object) -> None:

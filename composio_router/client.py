@@ -10,10 +10,9 @@ from __future__ import annotations
 import ssl
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
-import anyio
 
 from ._config import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -33,23 +32,15 @@ from .models._converter import structure_response
 from .models._unset import UNSET, Unset
 from .models.connections import ConnectedAccount
 from .models.session import DeletedSession, SessionInfo
-from .providers.modifiers import Modifier, Modifiers, normalize_modifiers
-from .session import SESSIONS_PATH, AsyncSession
+from .modifiers import Modifier, Modifiers, normalize_modifiers
+from .session import SESSIONS_PATH, AsyncSession, SessionDefaults
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from .custom_tools import CustomTool, CustomToolkit, CustomToolRegistry
-    from .models.config import (
-        Experimental,
-        InstantConfig,
-        ManageConnections,
-        MultiAccount,
-        Preload,
-        TagFilter,
-        ToolFilter,
-        ToolkitFilter,
-        Workbench,
-    )
     from .providers._base import Provider
+    from .session_config import SessionSettings
 
 __all__ = ["AsyncComposio", "AsyncSessions"]
 
@@ -65,60 +56,43 @@ def _registry(custom_tools: Sequence[CustomTool[..., Any]], custom_toolkits: Seq
 class AsyncSessions:
     """Create, open and delete sessions: ``composio.sessions.create(...)``."""
 
-    def __init__(self, client: AsyncComposio) -> None:
-        self._client = client
+    def __init__(self, defaults: SessionDefaults, transport: Transport) -> None:
+        self._defaults = defaults
+        self._transport = transport
 
     async def create(
         self,
         user_id: str,
         *,
-        toolkits: Sequence[str] | ToolkitFilter | Unset = UNSET,
-        tools: Mapping[str, Sequence[str] | ToolFilter] | Unset = UNSET,
-        tags: Sequence[str] | TagFilter | Unset = UNSET,
-        auth_configs: Mapping[str, str] | Unset = UNSET,
-        connected_accounts: Mapping[str, str | Sequence[str]] | Unset = UNSET,
-        manage_connections: bool | ManageConnections | Unset = UNSET,
-        workbench: bool | Workbench | Unset = UNSET,
-        multi_account: bool | MultiAccount | Unset = UNSET,
-        preload: Sequence[str] | Literal["all"] | Preload | Unset = UNSET,
-        search: bool | Unset = UNSET,
-        multi_execute: bool | Unset = UNSET,
-        instant: Literal[False] | InstantConfig | Unset = UNSET,
-        proxy_execute: bool | Unset = UNSET,
-        experimental: Experimental | Unset = UNSET,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
         timeout: float | None | Unset = UNSET,
+        **settings: Unpack[SessionSettings],
     ) -> AsyncSession:
         """Create a session for ``user_id`` (``POST …/session``).
 
-        Every setting is optional; what you leave out is not sent and the server's
-        default applies. Shorthands: ``toolkits=["gmail"]`` is an allowlist,
-        ``tools={"gmail": ["GMAIL_SEND_EMAIL"]}`` enables those tools,
-        ``manage_connections=False`` / ``workbench=False`` switch a feature off.
-        ``custom_tools`` and ``custom_toolkits`` run in this process (spec §3.5).
+        Every setting (:class:`~composio_router.session_config.SessionSettings`) is
+        optional; what you leave out is not sent and the server's default applies.
+        Shorthands: ``toolkits=["gmail"]`` is an allowlist, ``tools={"gmail":
+        ["GMAIL_SEND_EMAIL"]}`` enables those tools, ``manage_connections=False`` /
+        ``workbench=False`` switch a feature off. ``custom_tools`` and
+        ``custom_toolkits`` run in this process (spec §3.5).
         """
         if not isinstance(user_id, str) or not user_id.strip():
             raise InvalidInputError(f"user_id must be a non-empty string, got {user_id!r}")
-        registry = _registry(custom_tools, custom_toolkits)
-        body: dict[str, Any] = {"user_id": user_id}
-        from ._session_config import build_config_body  # loaded with the first create
+        from .session_config import build_config_body  # loaded with the first create
 
-        body.update(
-            build_config_body(
-                for_update=False, toolkits=toolkits, tools=tools, tags=tags, auth_configs=auth_configs,
-                connected_accounts=connected_accounts, manage_connections=manage_connections,
-                workbench=workbench, multi_account=multi_account, preload=preload, search=search,
-                multi_execute=multi_execute, instant=instant, proxy_execute=proxy_execute,
-                experimental=experimental,
-            )
-        )
+        registry = _registry(custom_tools, custom_toolkits)
+        body: dict[str, Any] = {"user_id": user_id, **build_config_body(settings, for_update=False)}
         if registry is not None:
             body.setdefault("experimental", {}).update(registry.wire_payload())
-        data = await self._client._transport.request(
+        data = await self._transport.request(
             "POST", SESSIONS_PATH, body=body, idempotency=Idempotency.SAFE, timeout=timeout
         )
-        return AsyncSession(self._client, structure_response(data, SessionInfo), custom_tools=registry)
+        return self._session(structure_response(data, SessionInfo), registry)
+
+    def _session(self, info: SessionInfo, registry: CustomToolRegistry | None) -> AsyncSession:
+        return AsyncSession(self._defaults, self._transport, info, custom_tools=registry)
 
     async def use(
         self,
@@ -132,13 +106,13 @@ class AsyncSessions:
         path = SESSIONS_PATH + "/" + path_segment(session_id, what="session_id")
         registry = _registry(custom_tools, custom_toolkits)
         if registry is None:
-            data = await self._client._transport.request("GET", path, idempotency=Idempotency.SAFE, timeout=timeout)
+            data = await self._transport.request("GET", path, idempotency=Idempotency.SAFE, timeout=timeout)
         else:
-            data = await self._client._transport.request(
+            data = await self._transport.request(
                 "POST", path + "/attach", body={"experimental": registry.wire_payload()},
                 idempotency=Idempotency.SAFE, timeout=timeout,
             )
-        return AsyncSession(self._client, structure_response(data, SessionInfo), custom_tools=registry)
+        return self._session(structure_response(data, SessionInfo), registry)
 
     async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete a session by id. Deleting it again raises :class:`NotFoundError`.
@@ -147,7 +121,7 @@ class AsyncSessions:
         attempt deleted it: the call succeeds rather than reporting a 404.
         """
         path = SESSIONS_PATH + "/" + path_segment(session_id, what="session_id")
-        data = await self._client._transport.request(
+        data = await self._transport.request(
             "DELETE", path, idempotency=Idempotency.SAFE, timeout=timeout, missing_means_done=True
         )
         if data is None:  # a retry found it gone: the lost earlier attempt deleted it
@@ -209,9 +183,7 @@ class AsyncComposio:
             provider = OpenAIProvider()
         self.provider: Provider[Any] = provider
         self.modifiers: tuple[Modifier, ...] = normalize_modifiers(modifiers)
-        self.sessions = AsyncSessions(self)
-        # Worker threads for sync custom tools, shared by the client's sessions (see fanout).
-        self._local_thread_limiter: anyio.CapacityLimiter | None = None
+        self.sessions = AsyncSessions(self, self._transport)
 
     def __repr__(self) -> str:
         return f"AsyncComposio(base_url={self.options.base_url!r}, closed={self.closed})"
@@ -236,32 +208,14 @@ class AsyncComposio:
         self,
         user_id: str,
         *,
-        toolkits: Sequence[str] | ToolkitFilter | Unset = UNSET,
-        tools: Mapping[str, Sequence[str] | ToolFilter] | Unset = UNSET,
-        tags: Sequence[str] | TagFilter | Unset = UNSET,
-        auth_configs: Mapping[str, str] | Unset = UNSET,
-        connected_accounts: Mapping[str, str | Sequence[str]] | Unset = UNSET,
-        manage_connections: bool | ManageConnections | Unset = UNSET,
-        workbench: bool | Workbench | Unset = UNSET,
-        multi_account: bool | MultiAccount | Unset = UNSET,
-        preload: Sequence[str] | Literal["all"] | Preload | Unset = UNSET,
-        search: bool | Unset = UNSET,
-        multi_execute: bool | Unset = UNSET,
-        instant: Literal[False] | InstantConfig | Unset = UNSET,
-        proxy_execute: bool | Unset = UNSET,
-        experimental: Experimental | Unset = UNSET,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
         timeout: float | None | Unset = UNSET,
+        **settings: Unpack[SessionSettings],
     ) -> AsyncSession:
         """Create a session: shortcut for :meth:`AsyncSessions.create`."""
         return await self.sessions.create(
-            user_id, toolkits=toolkits, tools=tools, tags=tags, auth_configs=auth_configs,
-            connected_accounts=connected_accounts, manage_connections=manage_connections,
-            workbench=workbench, multi_account=multi_account, preload=preload, search=search,
-            multi_execute=multi_execute, instant=instant, proxy_execute=proxy_execute,
-            experimental=experimental, custom_tools=custom_tools, custom_toolkits=custom_toolkits,
-            timeout=timeout,
+            user_id, custom_tools=custom_tools, custom_toolkits=custom_toolkits, timeout=timeout, **settings
         )
 
     async def use(

@@ -20,7 +20,6 @@ it is injected at call time and is not part of the schema.
 
 from __future__ import annotations
 
-import contextvars
 import enum
 import functools
 import inspect
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, ov
 
 import anyio
 import anyio.from_thread
+import anyio.lowlevel
 import anyio.to_thread
 import attrs
 
@@ -40,9 +40,11 @@ from .models._converter import get_converter
 from .models.execution import ExecuteResult, ProxyExecuteResult, ProxyMethod
 
 if TYPE_CHECKING:
+    from anyio.lowlevel import EventLoopToken
     from cattrs import Converter
 
 __all__ = [
+    "BoundCall",
     "ContextSession",
     "CustomTool",
     "CustomToolRegistry",
@@ -67,16 +69,6 @@ _MAX_TOOLKIT_TOOLS = 100
 
 
 # --------------------------------------------------------------------------- context
-
-IN_SYNC_TOOL: contextvars.ContextVar[bool] = contextvars.ContextVar("composio_router_in_sync_tool", default=False)
-"""True while a ``def`` custom tool runs; anyio carries it back to the loop for nested calls."""
-
-
-def _run_marked_as_sync_tool(fn: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
-    # Set inside the worker thread's own context copy: it never leaks to other calls.
-    IN_SYNC_TOOL.set(True)
-    return fn(*args, **kwargs)
-
 
 
 class ContextSession(Protocol):
@@ -152,10 +144,13 @@ class SyncSessionContext:
     they may only be used from inside the tool while it runs.
     """
 
-    __slots__ = ("_session",)
+    __slots__ = ("_session", "_token")
 
-    def __init__(self, session: ContextSession) -> None:
+    def __init__(self, session: ContextSession, token: EventLoopToken | None = None) -> None:
         self._session = session
+        # The loop the session runs on: the tool runs in a plain worker thread, which
+        # needs the token to hand calls back to it.
+        self._token = token
 
     @property
     def user_id(self) -> str:
@@ -172,7 +167,7 @@ class SyncSessionContext:
     ) -> ExecuteResult:
         """Execute another tool (Composio or custom) in this session; blocks until done."""
         call = functools.partial(self._session.execute, tool_slug, arguments, account=account)
-        return anyio.from_thread.run(call)
+        return anyio.from_thread.run(call, token=self._token)
 
     def proxy_execute(
         self,
@@ -186,7 +181,7 @@ class SyncSessionContext:
         call = functools.partial(
             self._session.proxy_execute, toolkit, endpoint, method, body, parameters
         )
-        return anyio.from_thread.run(call)
+        return anyio.from_thread.run(call, token=self._token)
 
     def __repr__(self) -> str:
         return f"SyncSessionContext(session_id={self.session_id!r}, user_id={self.user_id!r})"
@@ -474,44 +469,29 @@ class CustomTool(Generic[P, R]):
         """Call the function directly, as if it were not decorated."""
         return self.fn(*args, **kwargs)
 
-    async def run(
-        self,
-        arguments: Mapping[str, Any],
-        *,
-        session: ContextSession | None = None,
-        thread_limiter: anyio.CapacityLimiter | None = None,
-    ) -> dict[str, Any]:
+    async def run(self, arguments: Mapping[str, Any], *, session: ContextSession | None = None) -> dict[str, Any]:
         """Check ``arguments`` against the signature, run the tool and return its result data.
 
         Raises :class:`InvalidInputError` (before running) for unknown, missing or
         ill-typed arguments, and :class:`CustomToolError` (with the tool's exception as
-        ``__cause__``) when the tool raises. Sync tools run in a worker thread bounded
-        by ``thread_limiter``; async tools run on the event loop.
+        ``__cause__``) when the tool raises. A ``def`` tool runs in a worker thread, an
+        ``async def`` tool on the event loop. Sessions run their tools through
+        :mod:`composio_router.execution` instead (a deadline, a process-wide thread budget);
+        this is for calling a tool yourself, in a test for instance.
         """
-        return await self._run_as(self.slug, arguments, session, thread_limiter)
+        return await self.bind(arguments, session=session).run()
 
-    async def _run_as(
-        self,
-        slug: str,
-        arguments: Mapping[str, Any],
-        session: ContextSession | None,
-        thread_limiter: anyio.CapacityLimiter | None,
-    ) -> dict[str, Any]:
-        args, kwargs = self._bind(slug, arguments, session)
-        fn: Callable[..., Any] = self.fn
-        try:
-            if self.is_async:
-                result = await fn(*args, **kwargs)
-            else:
-                call = functools.partial(_run_marked_as_sync_tool, fn, args, kwargs)
-                # A tool called from inside a sync tool (through its SyncSessionContext) must
-                # not wait for the limiter its caller is holding: 20 such callers would hold
-                # every token and wait forever. Nested calls use anyio's default thread pool.
-                limiter = None if IN_SYNC_TOOL.get() else thread_limiter
-                result = await anyio.to_thread.run_sync(call, limiter=limiter)
-        except Exception as exc:  # BaseException (cancellation) propagates untouched
-            raise CustomToolError(slug, str(exc) or type(exc).__name__) from exc
-        return _normalise_result(slug, result)
+    def bind(
+        self, arguments: Mapping[str, Any], *, session: ContextSession | None = None, slug: str | None = None
+    ) -> BoundCall:
+        """Check and convert ``arguments``: the call, ready to run (nothing runs yet).
+
+        ``slug`` names the tool in errors (a session passes the final ``LOCAL_…`` slug).
+        Raises :class:`InvalidInputError` for unknown, missing or ill-typed arguments.
+        """
+        name = self.slug if slug is None else slug
+        args, kwargs = self._bind(name, arguments, session)
+        return BoundCall(slug=name, fn=self.fn, args=tuple(args), kwargs=kwargs, is_async=self.is_async)
 
     def _bind(
         self, slug: str, arguments: Mapping[str, Any], session: ContextSession | None
@@ -539,7 +519,7 @@ class CustomTool(Generic[P, R]):
                         f"custom tool {slug} takes the session context (parameter `{p.name}`); "
                         "run it with session=... or through a session's execute()"
                     )
-                value: Any = SessionContext(session) if self.is_async else SyncSessionContext(session)
+                value: Any = SessionContext(session) if self.is_async else SyncSessionContext(session, _loop_token())
             elif p.name in arguments:
                 raw = arguments[p.name]
                 problem = p.node.check(raw, p.name)
@@ -567,6 +547,51 @@ class CustomTool(Generic[P, R]):
         if problems:
             raise InvalidInputError(f"invalid arguments for custom tool {slug}: " + "; ".join(problems))
         return args, kwargs
+
+
+def _loop_token() -> EventLoopToken | None:
+    try:
+        return anyio.lowlevel.current_token()
+    except RuntimeError:  # bound outside an event loop: the context can only run in anyio's threads
+        return None
+
+
+@attrs.frozen
+class BoundCall:
+    """One custom tool call, its arguments checked and converted: ready to run.
+
+    :mod:`composio_router.execution` decides where it runs (the loop, or a worker thread
+    of its process-wide budget) and for how long; this class only runs it and turns
+    its outcome into result data or a :class:`CustomToolError`.
+    """
+
+    slug: str
+    fn: Callable[..., Any] = attrs.field(repr=False)
+    args: tuple[Any, ...] = attrs.field(repr=False)
+    kwargs: dict[str, Any] = attrs.field(repr=False)
+    is_async: bool
+
+    async def run(self) -> dict[str, Any]:
+        """Run it: an ``async def`` tool on the loop, a ``def`` tool in one of anyio's worker threads."""
+        if self.is_async:
+            return await self.run_async()
+        return await anyio.to_thread.run_sync(self.run_blocking)
+
+    async def run_async(self) -> dict[str, Any]:
+        """Await an ``async def`` tool."""
+        try:
+            result = await self.fn(*self.args, **self.kwargs)
+        except Exception as exc:  # BaseException (cancellation) propagates untouched
+            raise CustomToolError(self.slug, str(exc) or type(exc).__name__) from exc
+        return _normalise_result(self.slug, result)
+
+    def run_blocking(self) -> dict[str, Any]:
+        """Call a ``def`` tool in this thread (a worker thread: it blocks)."""
+        try:
+            result = self.fn(*self.args, **self.kwargs)
+        except Exception as exc:
+            raise CustomToolError(self.slug, str(exc) or type(exc).__name__) from exc
+        return _normalise_result(self.slug, result)
 
 
 @overload
@@ -683,15 +708,13 @@ class RegisteredCustomTool:
     extends_toolkit: str | None
     tool: CustomTool[..., Any] = attrs.field(repr=False)
 
-    async def run(
-        self,
-        arguments: Mapping[str, Any],
-        *,
-        session: ContextSession | None = None,
-        thread_limiter: anyio.CapacityLimiter | None = None,
-    ) -> dict[str, Any]:
+    async def run(self, arguments: Mapping[str, Any], *, session: ContextSession | None = None) -> dict[str, Any]:
         """:meth:`CustomTool.run`, with errors naming the final slug."""
-        return await self.tool._run_as(self.slug, arguments, session, thread_limiter)
+        return await self.bind(arguments, session=session).run()
+
+    def bind(self, arguments: Mapping[str, Any], *, session: ContextSession | None = None) -> BoundCall:
+        """:meth:`CustomTool.bind`, with errors naming the final slug."""
+        return self.tool.bind(arguments, session=session, slug=self.slug)
 
 
 @attrs.frozen(eq=False)

@@ -1,8 +1,11 @@
 """``AsyncSession``: every operation on one Tool Router session.
 
-Methods are thin on purpose: check the arguments, build the body, call the
-transport, structure the response. Retries, deadlines and error mapping live in
-the transport, once; batching lives in :mod:`.fanout`.
+Methods are thin on purpose: check the arguments, then hand the work to the module
+that owns it. How a tool call runs is :mod:`.execution`'s job, batches are
+:mod:`.fanout`'s, a model's tool calls :mod:`.tool_calls`', the tool cache
+:mod:`._session_tools`', search splitting :mod:`._search`', workbench files
+:mod:`._files`', the configuration body :mod:`.session_config`'s. Retries, deadlines
+and error mapping live in the transport, once.
 """
 
 from __future__ import annotations
@@ -10,31 +13,27 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
-
-import anyio
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from . import fanout
-from ._config import is_loopback_host, url_origin
+from ._checks import check_arguments, check_limit, check_slug, proxy_parameter
+from ._config import url_origin
+from ._files import WorkbenchFiles
 from ._retry import Idempotency
+from ._search import check_queries, merge_searches, search_bodies
+from ._session_tools import SessionTools
 from ._transport import encode_query, path_segment
 from .connections import AsyncConnectionRequest
-from .errors import (
-    APIResponseValidationError,
-    ConflictError,
-    InvalidInputError,
-    SessionConfigConflictError,
-    ToolNotFoundError,
-)
-from .fanout import BatchItemResult, MultiExecuteResult, ToolCall
+from .errors import ConflictError, InvalidInputError, SessionConfigConflictError
+from .execution import META_TOOL_SLUGS, Executor
 from .models._converter import structure_response
 from .models._unset import UNSET, Unset
+from .models.batch import BatchItemResult, MultiExecuteResult, ToolCall
 from .models.connections import AuthLink
 from .models.execution import ExecuteResult, ProxyExecuteResult, ProxyMethod
 from .models.files import FilesPage, RemoteFile
 from .models.pages import Page
-from .models.search import SearchResponse, SearchResult
+from .models.search import SearchResponse
 from .models.session import (
     ConfigHistoryEntry,
     DeletedSession,
@@ -43,90 +42,47 @@ from .models.session import (
     SessionInfo,
 )
 from .models.toolkits import ToolkitInfo
-from .models.tools import Tool, ToolkitRef
+from .models.tools import Tool
+from .modifiers import (
+    Modifier,
+    Modifiers,
+    apply_after_execute,
+    apply_before_execute,
+    has_execute_modifiers,
+    modify_batch,
+    modify_batch_item,
+    modify_calls,
+    normalize_modifiers,
+    tool_identity,
+)
 from .pagination import iterate_pages
-from .providers import modifiers as _mods
-from .providers.modifiers import Modifiers
+from .providers._base import ToolBinding
+from .tool_calls import SessionToolRunner, execute_tool_calls
 
 if TYPE_CHECKING:
-    from .client import AsyncComposio
-    from .custom_tools import CustomToolRegistry, RegisteredCustomTool, RegisteredCustomToolkit
-    from .models.config import (
-        Experimental,
-        InstantConfig,
-        ManageConnections,
-        MultiAccount,
-        Preload,
-        TagFilter,
-        ToolFilter,
-        ToolkitFilter,
-        Workbench,
-    )
-    from .providers._base import Provider
+    from typing import Unpack
 
-__all__ = ["META_TOOL_SLUGS", "PROXY_METHODS", "AsyncSession"]
+    from ._transport import Transport
+    from .custom_tools import CustomToolRegistry, RegisteredCustomTool, RegisteredCustomToolkit
+    from .providers._base import Provider
+    from .session_config import SessionSettings
+
+__all__ = ["META_TOOL_SLUGS", "PROXY_METHODS", "SESSIONS_PATH", "AsyncSession", "SessionDefaults"]
 
 SESSIONS_PATH = "/api/v3.1/tool_router/session"
-MULTI_EXECUTE_SLUG = "COMPOSIO_MULTI_EXECUTE_TOOL"
-# The seven slugs execute_meta's request type accepts (spec §4.8).
-META_TOOL_SLUGS = frozenset(
-    {
-        "COMPOSIO_SEARCH_TOOLS",
-        "COMPOSIO_MULTI_EXECUTE_TOOL",
-        "COMPOSIO_MANAGE_CONNECTIONS",
-        "COMPOSIO_WAIT_FOR_CONNECTIONS",
-        "COMPOSIO_REMOTE_WORKBENCH",
-        "COMPOSIO_REMOTE_BASH_TOOL",
-        "COMPOSIO_GET_TOOL_SCHEMAS",
-    }
-)
 PROXY_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"})
-_SEARCH_BATCH = 7  # the server answers 400 to an 8th query (spec §4.11)
-_TOOLS_PAGE = 500  # the largest page GET …/tools serves (spec §4.13)
 _TOOLKITS_PAGE_MAX = 50
 _HISTORY_PAGE_MAX = 100
-_FILES_PAGE_MAX = 500
 
 
-def _check_arguments(arguments: Mapping[str, Any] | None, what: str = "arguments") -> dict[str, Any]:
-    if arguments is None:
-        return {}
-    if not isinstance(arguments, Mapping):
-        raise InvalidInputError(f"{what} must be a mapping of argument names to values, got {type(arguments).__name__}")
-    return arguments if isinstance(arguments, dict) else dict(arguments)
+class SessionDefaults(Protocol):
+    """What a session reads from its client on every call, so later changes apply (the client)."""
 
+    @property
+    def provider(self) -> Provider[Any]: ...
 
-def _presigned_url(answer: Mapping[str, Any], key: str) -> str:
-    """The storage URL of an upload_url / download_url answer, or a validation error."""
-    url = answer.get(key)
-    try:
-        parts = urlsplit(url) if isinstance(url, str) else None
-        # https, or plain http to this machine (the emulator's storage): file contents
-        # never travel in clear text over a network.
-        usable = parts is not None and bool(parts.hostname) and (
-            parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname or ""))
-        )
-    except ValueError:  # e.g. "http://[::1": an unbalanced IPv6 literal
-        usable = False
-    if not usable:
-        raise APIResponseValidationError(
-            f"the server's answer has no usable {key} ({type(url).__name__})", status_code=200,
-        )
-    return str(url)
-
-
-def _check_slug(slug: object, what: str = "tool_slug") -> str:
-    if not isinstance(slug, str) or not slug.strip():
-        raise InvalidInputError(f"{what} must be a non-empty string, got {slug!r}")
-    return slug
-
-
-def _check_limit(limit: int | None, maximum: int) -> int | None:
-    if limit is None:
-        return None
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise InvalidInputError(f"limit must be a positive integer, got {limit!r}")
-    return min(limit, maximum)  # the server rejects larger pages (spec §10): clamp
+    @property
+    def modifiers(self) -> tuple[Modifier, ...]: ...
 
 
 class AsyncSession:
@@ -138,16 +94,19 @@ class AsyncSession:
 
     def __init__(
         self,
-        client: AsyncComposio,
+        defaults: SessionDefaults,
+        transport: Transport,
         info: SessionInfo,
         *,
         custom_tools: CustomToolRegistry | None = None,
     ) -> None:
-        self._client = client
-        self._transport = client._transport
+        self._defaults = defaults
+        self._transport = transport
         self._path = SESSIONS_PATH + "/" + path_segment(info.session_id, what="session_id")
         self._custom = custom_tools
-        self._tools_cache: list[Tool] | None = None
+        self._tools = SessionTools(transport, self._path, custom_tools)
+        self._executor = Executor(transport, self._path, custom_tools, context=self)
+        self._files = WorkbenchFiles(transport, self._path)
         self._apply_info(info)
 
     def _apply_info(self, info: SessionInfo) -> None:
@@ -200,13 +159,7 @@ class AsyncSession:
     def __repr__(self) -> str:
         return f"AsyncSession(session_id={self.session_id!r}, user_id={self.user_id!r}, config_version={self.config_version})"
 
-    def _experimental_customs(self) -> dict[str, Any] | None:
-        # v3.1 does not persist custom tools: they travel on every search/execute (spec §3.5).
-        if self._custom is None or not self._custom:
-            return None
-        return self._custom.wire_payload()
-
-    # -- tools ----------------------------------------------------------------------------
+    # -- tools and providers ----------------------------------------------------------------
 
     async def get_meta_tools(self, *, refresh: bool = False, timeout: float | None | Unset = UNSET) -> list[Tool]:
         """The session's tools (meta tools, preloaded app tools, custom tools) with schemas.
@@ -214,33 +167,14 @@ class AsyncSession:
         Follows every page of ``GET …/tools``. The list is cached for the session's
         life; ``refresh=True`` fetches it again (after an update, for instance).
         """
-        if self._tools_cache is not None and not refresh:
-            return list(self._tools_cache)
-        tools: list[Tool] = []
-        cursor: str | None = None
-        while True:
-            query = encode_query({"limit": _TOOLS_PAGE, "cursor": cursor})
-            data = await self._transport.request(
-                "GET", self._path + "/tools", query=query, idempotency=Idempotency.SAFE, timeout=timeout
-            )
-            page = structure_response(data, Page[Tool])
-            tools.extend(page.items)
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
-        if self._custom is not None:
-            # Custom tools run here, so their schemas come from here too, even if the
-            # server did not list them (it does not persist them, spec §3.5).
-            known = {tool.slug for tool in tools}
-            tools.extend(_custom_tool_model(t) for t in self._custom.tools() if t.slug not in known)
-        self._tools_cache = tools
-        return list(tools)
+        return await self._tools.get(refresh=refresh, timeout=timeout)
 
-    # -- providers (composio_router.providers) ------------------------------------------------
-
-    def _modifiers(self, modifiers: Modifiers) -> tuple[_mods.Modifier, ...]:
+    def _modifiers(self, modifiers: Modifiers) -> tuple[Modifier, ...]:
         # The client's modifiers first, then the call's own.
-        return _mods.normalize_modifiers(self._client.modifiers, modifiers)
+        return normalize_modifiers(self._defaults.modifiers, modifiers)
+
+    def _identify(self, tool_slug: str) -> tuple[str, str]:
+        return tool_identity(tool_slug, registry=self._custom, tools=self._tools.cached)
 
     async def tools(self, modifiers: Modifiers = None) -> Any:
         """The session's tools in the client's provider format, ready to hand to an LLM.
@@ -249,11 +183,15 @@ class AsyncSession:
         ``modifiers`` (after the client's own) rewrite the tools first. The schemas come
         from the session's cache: see :meth:`get_meta_tools` to refresh them.
         """
-        return await self.get_provider_tools(self._client.provider, modifiers)
+        return await self.get_provider_tools(self._defaults.provider, modifiers)
 
     async def get_provider_tools(self, provider: Provider[Any], modifiers: Modifiers = None) -> Any:
         """The session's tools converted for ``provider`` (e.g. ``AnthropicProvider()``), not the client's."""
-        return provider.wrap_tools(await self.get_meta_tools(), modifiers=self._modifiers(modifiers), session=self)
+        mods = self._modifiers(modifiers)
+        # Tools that run themselves (LangChain's) call back through this runner, with the
+        # execute modifiers of this call.
+        binding = ToolBinding(runner=SessionToolRunner(self.multi_execute, modifiers), mcp=self.mcp)
+        return provider.wrap_tools(await self.get_meta_tools(), modifiers=mods, binding=binding)
 
     async def handle_tool_calls(
         self,
@@ -275,8 +213,15 @@ class AsyncSession:
         ``function_response`` parts) whose content is the JSON of
         ``{"successful", "data", "error"}``. A failed call is an answer, not an exception.
         """
-        chosen = provider if provider is not None else self._client.provider
-        return await chosen.handle_tool_calls(response, self, modifiers=modifiers, timeout=timeout)
+        chosen = provider if provider is not None else self._defaults.provider
+        calls = chosen.parse_tool_calls(response)
+        if not calls:
+            return []
+        if chosen.needs_tool_schemas:
+            schemas = {t.slug: t.input_parameters for t in await self.get_meta_tools()}
+            calls = chosen.prepare_calls(calls, schemas)
+        outputs = await execute_tool_calls(self.multi_execute, calls, modifiers=modifiers, timeout=timeout)
+        return chosen.format_results(outputs)
 
     def custom_tools(self, toolkit: str | None = None) -> list[RegisteredCustomTool]:
         """The custom tools bound to this session, with final ``LOCAL_…`` slugs and schemas."""
@@ -302,40 +247,21 @@ class AsyncSession:
         More than seven queries are split into concurrent requests of seven (the
         server's limit) and merged back in order.
         """
-        queries = [query] if isinstance(query, str) else list(query)
-        if not queries:
-            raise InvalidInputError("search needs at least one query")
-        for q in queries:
-            if not isinstance(q, str) or not q.strip() or len(q) > 1024:
-                raise InvalidInputError(f"each query must be a non-empty string of at most 1024 characters, got {q!r}")
-        if known_fields is not None and (not isinstance(known_fields, str) or len(known_fields) > 500):
-            raise InvalidInputError("known_fields must be a string of at most 500 characters")
-        if search_strategy is not None and search_strategy not in ("auto", "tool_search"):
-            raise InvalidInputError(f"search_strategy must be 'auto' or 'tool_search', got {search_strategy!r}")
-        chunks = [queries[i : i + _SEARCH_BATCH] for i in range(0, len(queries), _SEARCH_BATCH)]
+        queries = check_queries(query, known_fields, search_strategy)
+        bodies = search_bodies(
+            queries, model=model, known_fields=known_fields, search_strategy=search_strategy,
+            customs=self._executor.customs_payload(),
+        )
 
-        async def one(chunk: list[str]) -> SearchResponse:
-            body: dict[str, Any] = {
-                "queries": [
-                    {"use_case": q, **({"known_fields": known_fields} if known_fields is not None else {})}
-                    for q in chunk
-                ]
-            }
-            if model is not None:
-                body["model"] = model
-            if search_strategy is not None:
-                body["search_strategy"] = search_strategy
-            customs = self._experimental_customs()
-            if customs:
-                body["experimental"] = customs
+        async def one(body: dict[str, Any]) -> SearchResponse:
             data = await self._transport.request(
                 "POST", self._path + "/search", body=body, idempotency=Idempotency.SAFE, timeout=timeout
             )
             return structure_response(data, SearchResponse)
 
-        if len(chunks) == 1:
-            return await one(chunks[0])
-        return _merge_searches(await fanout.gather_in_order([functools.partial(one, c) for c in chunks]))
+        if len(bodies) == 1:
+            return await one(bodies[0])
+        return merge_searches(await fanout.gather_in_order([functools.partial(one, b) for b in bodies]))
 
     # -- execution --------------------------------------------------------------------------
 
@@ -364,80 +290,19 @@ class AsyncSession:
         deduplicates by that header.
         """
         mods = self._modifiers(modifiers)
-        if not _mods.has_execute_modifiers(mods):
-            return await self._execute_routed(
-                tool_slug, arguments, account=account, timeout=timeout,
-                input_responses=input_responses, request_state=request_state,
-                idempotency_key=idempotency_key,
+        if not has_execute_modifiers(mods):
+            return await self._executor.execute(
+                tool_slug, arguments, account=account, timeout=timeout, input_responses=input_responses,
+                request_state=request_state, idempotency_key=idempotency_key,
             )
-        _check_slug(tool_slug)
-        slug, toolkit = _mods.tool_identity(self, tool_slug)
-        args = await _mods.apply_before_execute(mods, slug, toolkit, _check_arguments(arguments))
-        result = await self._execute_routed(
-            tool_slug, args, account=account, timeout=timeout,
-            input_responses=input_responses, request_state=request_state,
-            idempotency_key=idempotency_key,
+        check_slug(tool_slug)
+        slug, toolkit = self._identify(tool_slug)
+        args = await apply_before_execute(mods, slug, toolkit, check_arguments(arguments))
+        result = await self._executor.execute(
+            tool_slug, args, account=account, timeout=timeout, input_responses=input_responses,
+            request_state=request_state, idempotency_key=idempotency_key,
         )
-        return await _mods.apply_after_execute(mods, slug, toolkit, result)
-
-    async def _execute_routed(
-        self,
-        tool_slug: str,
-        arguments: Mapping[str, Any] | None = None,
-        *,
-        account: str | None = None,
-        timeout: float | None | Unset = UNSET,
-        input_responses: Mapping[str, Any] | None = None,
-        request_state: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> ExecuteResult:
-        # execute() without modifiers: route to a custom tool, a mixed batch or the server.
-        _check_slug(tool_slug)
-        args = _check_arguments(arguments)
-        if account is not None and (not isinstance(account, str) or not account):
-            raise InvalidInputError(f"account must be a non-empty string, got {account!r}")
-        if tool_slug == MULTI_EXECUTE_SLUG:
-            fanout.check_meta_batch_size(args)
-        if self._custom is not None:
-            local = self._custom.resolve(tool_slug)
-            if local is not None:
-                return await fanout.run_local_tool(self, local, args, timeout=timeout)
-            if tool_slug == MULTI_EXECUTE_SLUG and self._batch_has_local(args):
-                return await fanout.execute_mixed_batch(
-                    self, args, endpoint="execute", timeout=timeout, idempotency_key=idempotency_key
-                )
-        return await self._execute_remote(
-            tool_slug, args, account=account, timeout=timeout,
-            input_responses=input_responses, request_state=request_state,
-            idempotency_key=idempotency_key,
-        )
-
-    async def _execute_remote(
-        self,
-        tool_slug: str,
-        arguments: dict[str, Any],
-        *,
-        account: str | None = None,
-        timeout: float | None | Unset = UNSET,
-        input_responses: Mapping[str, Any] | None = None,
-        request_state: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> ExecuteResult:
-        body: dict[str, Any] = {"tool_slug": tool_slug, "arguments": arguments}
-        if account is not None:
-            body["account"] = account
-        if input_responses is not None:
-            body["input_responses"] = dict(input_responses)
-        if request_state is not None:
-            body["request_state"] = request_state
-        customs = self._experimental_customs()
-        if customs:
-            body["experimental"] = customs
-        data = await self._transport.request(
-            "POST", self._path + "/execute", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout,
-            idempotency_key=idempotency_key,
-        )
-        return structure_response(data, ExecuteResult)
+        return await apply_after_execute(mods, slug, toolkit, result)
 
     async def execute_meta(
         self,
@@ -458,61 +323,10 @@ class AsyncSession:
         into retries after it may have run: use it only when your server or gateway
         deduplicates by that header.
         """
-        _check_slug(slug, "slug")
-        if slug not in META_TOOL_SLUGS:
-            raise InvalidInputError(
-                f"execute_meta takes one of {sorted(META_TOOL_SLUGS)}, got {slug!r}; "
-                f"run other tools with execute()"
-            )
-        args = _check_arguments(arguments)
-        if slug == MULTI_EXECUTE_SLUG:
-            fanout.check_meta_batch_size(args)
-        if slug == MULTI_EXECUTE_SLUG and self._custom is not None and self._batch_has_local(args):
-            return await fanout.execute_mixed_batch(
-                self, args, endpoint="execute_meta", timeout=timeout, idempotency_key=idempotency_key
-            )
-        return await self._execute_meta_remote(
-            slug, args, timeout=timeout, input_responses=input_responses, request_state=request_state,
-            idempotency_key=idempotency_key,
+        return await self._executor.execute(
+            slug, arguments, endpoint="execute_meta", timeout=timeout, input_responses=input_responses,
+            request_state=request_state, idempotency_key=idempotency_key,
         )
-
-    async def _execute_meta_remote(
-        self,
-        slug: str,
-        arguments: dict[str, Any],
-        *,
-        timeout: float | None | Unset = UNSET,
-        input_responses: Mapping[str, Any] | None = None,
-        request_state: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> ExecuteResult:
-        body: dict[str, Any] = {"slug": slug, "arguments": arguments}
-        if input_responses is not None:
-            body["input_responses"] = dict(input_responses)
-        if request_state is not None:
-            body["request_state"] = request_state
-        customs = self._experimental_customs()
-        if customs:
-            body["experimental"] = customs
-        data = await self._transport.request(
-            "POST", self._path + "/execute_meta", body=body, idempotency=Idempotency.UNSAFE, timeout=timeout,
-            idempotency_key=idempotency_key,
-        )
-        return structure_response(data, ExecuteResult)
-
-    def _batch_has_local(self, arguments: Mapping[str, Any]) -> bool:
-        assert self._custom is not None
-        items = arguments.get("tools")
-        if not isinstance(items, list):
-            return False
-        for item in items:
-            slug = item.get("tool_slug") if isinstance(item, Mapping) else None
-            try:
-                if isinstance(slug, str) and self._custom.resolve(slug) is not None:
-                    return True
-            except ToolNotFoundError:
-                return True  # an ambiguous bare slug is a local item that fails in its slot
-        return False
 
     async def multi_execute(
         self,
@@ -535,12 +349,13 @@ class AsyncSession:
         retried after it may have run (see :meth:`execute`).
         """
         mods = self._modifiers(modifiers)
-        if _mods.has_execute_modifiers(mods):
-            calls = await _mods.modify_calls(self, mods, calls)
+        items: Sequence[object] = calls
+        if has_execute_modifiers(mods):
+            items = await modify_calls(mods, calls, self._identify)
         batch = await fanout.multi_execute(
-            self, calls, max_concurrency=max_concurrency, timeout=timeout, idempotency_key=idempotency_key
+            self._executor, items, max_concurrency=max_concurrency, timeout=timeout, idempotency_key=idempotency_key
         )
-        return await _mods.modify_batch(self, mods, batch)
+        return await modify_batch(mods, batch, self._identify)
 
     async def iter_multi_execute(
         self,
@@ -553,16 +368,17 @@ class AsyncSession:
     ) -> AsyncIterator[BatchItemResult]:
         """Like :meth:`multi_execute`, but yields each item's result as soon as it completes."""
         mods = self._modifiers(modifiers)
-        if _mods.has_execute_modifiers(mods):
-            calls = await _mods.modify_calls(self, mods, calls)
+        items: Sequence[object] = calls
+        if has_execute_modifiers(mods):
+            items = await modify_calls(mods, calls, self._identify)
         # aclosing: when the caller stops early, the inner generator (which holds the batch's
         # task group) must be closed here, in this task, not later by the garbage collector.
         batch = fanout.iter_multi_execute(
-            self, calls, max_concurrency=max_concurrency, timeout=timeout, idempotency_key=idempotency_key
+            self._executor, items, max_concurrency=max_concurrency, timeout=timeout, idempotency_key=idempotency_key
         )
-        async with contextlib.aclosing(batch) as items:
-            async for item in items:
-                yield await _mods.modify_batch_item(self, mods, item)
+        async with contextlib.aclosing(batch) as results:
+            async for item in results:
+                yield await modify_batch_item(mods, item, self._identify)
 
     async def proxy_execute(
         self,
@@ -581,8 +397,8 @@ class AsyncSession:
         (``in`` is accepted for ``type``; default ``header``; values are stringified).
         Not retried once it may have run, unless given an ``idempotency_key`` (see :meth:`execute`).
         """
-        _check_slug(toolkit, "toolkit")
-        _check_slug(endpoint, "endpoint")
+        check_slug(toolkit, "toolkit")
+        check_slug(endpoint, "endpoint")
         verb = method.upper() if isinstance(method, str) else method
         if verb not in PROXY_METHODS:
             raise InvalidInputError(f"method must be one of {sorted(PROXY_METHODS)}, got {method!r}")
@@ -594,7 +410,7 @@ class AsyncSession:
                 raise InvalidInputError(
                     f"parameters must be a list of {{'name', 'value', 'type'}} mappings, got {type(parameters).__name__}"
                 )
-            wire["parameters"] = [_proxy_parameter(p) for p in parameters]
+            wire["parameters"] = [proxy_parameter(p) for p in parameters]
         data = await self._transport.request(
             "POST", self._path + "/proxy_execute", body=wire, idempotency=Idempotency.UNSAFE, timeout=timeout,
             idempotency_key=idempotency_key,
@@ -619,12 +435,12 @@ class AsyncSession:
         Not retried once it may have run (each call starts a new connection), unless
         given an ``idempotency_key`` (see :meth:`execute`).
         """
-        _check_slug(toolkit, "toolkit")
+        check_slug(toolkit, "toolkit")
         body: dict[str, Any] = {"toolkit": toolkit}
         if callback_url is not None:
-            body["callback_url"] = _check_slug(callback_url, "callback_url")
+            body["callback_url"] = check_slug(callback_url, "callback_url")
         if alias is not None:
-            body["alias"] = _check_slug(alias, "alias")
+            body["alias"] = check_slug(alias, "alias")
         experimental: dict[str, Any] = {}
         if account_type is not None:
             if account_type not in ("PRIVATE", "SHARED"):
@@ -687,7 +503,7 @@ class AsyncSession:
         query = encode_query(
             {
                 "cursor": next_cursor,
-                "limit": _check_limit(limit, _TOOLKITS_PAGE_MAX),
+                "limit": check_limit(limit, _TOOLKITS_PAGE_MAX),
                 "search": search,
                 "toolkits": list(toolkits) if toolkits is not None else None,
                 "is_connected": is_connected,
@@ -719,9 +535,6 @@ class AsyncSession:
 
     # -- workbench files ----------------------------------------------------------------------------
 
-    def _mount_path(self, mount_id: str) -> str:
-        return self._path + "/mounts/" + path_segment(mount_id, what="mount_id")
-
     async def list_files(
         self,
         prefix: str | None = None,
@@ -732,15 +545,7 @@ class AsyncSession:
         timeout: float | None | Unset = UNSET,
     ) -> FilesPage:
         """One page of the files in a workbench mount (``/mnt/files`` in the sandbox)."""
-        if prefix is not None and (not isinstance(prefix, str) or not prefix):
-            raise InvalidInputError(f"prefix must be a non-empty string, got {prefix!r}")
-        query = encode_query(
-            {"cursor": cursor, "limit": _check_limit(limit, _FILES_PAGE_MAX), "mount_relative_prefix": prefix}
-        )
-        data = await self._transport.request(
-            "GET", self._mount_path(mount_id) + "/items", query=query, idempotency=Idempotency.SAFE, timeout=timeout
-        )
-        return structure_response(data, FilesPage)
+        return await self._files.list_page(prefix, mount_id=mount_id, cursor=cursor, limit=limit, timeout=timeout)
 
     async def iter_files(
         self,
@@ -766,25 +571,7 @@ class AsyncSession:
         timeout: float | None | Unset = UNSET,
     ) -> RemoteFile:
         """Store ``content`` at ``path`` in the mount (a presigned PUT; no API key leaves for storage)."""
-        _check_relative_path(path)
-        if not isinstance(content, bytes | bytearray | memoryview):
-            raise InvalidInputError(f"content must be bytes, got {type(content).__name__}")
-        body: dict[str, Any] = {"mount_relative_path": path}
-        if mimetype is not None:
-            body["mimetype"] = _check_slug(mimetype, "mimetype")
-        started = anyio.current_time()
-        target = await self._transport.request(
-            "POST", self._mount_path(mount_id) + "/upload_url", body=body, idempotency=Idempotency.SAFE, timeout=timeout
-        )
-        await self._transport.storage_request(
-            "PUT", _presigned_url(target, "upload_url"), data=bytes(content),
-            content_type=mimetype or "application/octet-stream", timeout=self._time_left(timeout, started),
-        )
-        return RemoteFile(
-            mount_relative_path=str(target.get("mount_relative_path", path)),
-            sandbox_mount_prefix=str(target.get("sandbox_mount_prefix", "")),
-            size=len(content),
-        )
+        return await self._files.upload(path, content, mimetype=mimetype, mount_id=mount_id, timeout=timeout)
 
     async def download_file(
         self, path: str, *, mount_id: str = "files", timeout: float | None | Unset = UNSET
@@ -794,28 +581,11 @@ class AsyncSession:
         Files larger than the client's ``max_response_bytes`` raise
         :class:`APIResponseTooLargeError`; raise the limit to fetch them.
         """
-        _check_relative_path(path)
-        started = anyio.current_time()
-        target = await self._transport.request(
-            "POST", self._mount_path(mount_id) + "/download_url", body={"mount_relative_path": path},
-            idempotency=Idempotency.SAFE, timeout=timeout,
-        )
-        return await self._transport.storage_request(
-            "GET", _presigned_url(target, "download_url"), timeout=self._time_left(timeout, started)
-        )
-
-    def _time_left(self, timeout: float | None | Unset, started: float) -> float | None:
-        # One timeout bounds the whole call: the storage hop gets what the API hop left.
-        seconds = self._transport.options.timeout if timeout is UNSET else timeout
-        return None if seconds is None else max(seconds - (anyio.current_time() - started), 0.0)
+        return await self._files.download(path, mount_id=mount_id, timeout=timeout)
 
     async def delete_file(self, path: str, *, mount_id: str = "files", timeout: float | None | Unset = UNSET) -> None:
         """Delete a file from the mount; deleting a missing file succeeds."""
-        _check_relative_path(path)
-        await self._transport.request(
-            "POST", self._mount_path(mount_id) + "/delete", body={"mount_relative_path": path},
-            idempotency=Idempotency.SAFE, timeout=timeout,
-        )
+        await self._files.delete(path, mount_id=mount_id, timeout=timeout)
 
     # -- lifecycle and configuration -------------------------------------------------------------
 
@@ -829,44 +599,27 @@ class AsyncSession:
     async def update(
         self,
         *,
-        toolkits: Sequence[str] | ToolkitFilter | Unset = UNSET,
-        tools: Mapping[str, Sequence[str] | ToolFilter] | Unset = UNSET,
-        tags: Sequence[str] | TagFilter | Unset = UNSET,
-        auth_configs: Mapping[str, str] | Unset = UNSET,
-        connected_accounts: Mapping[str, str | Sequence[str]] | None | Unset = UNSET,
-        manage_connections: bool | ManageConnections | None | Unset = UNSET,
-        workbench: bool | Workbench | None | Unset = UNSET,
-        multi_account: bool | MultiAccount | None | Unset = UNSET,
-        preload: Sequence[str] | Literal["all"] | Preload | Unset = UNSET,
-        search: bool | Unset = UNSET,
-        multi_execute: bool | Unset = UNSET,
-        instant: Literal[False] | InstantConfig | Unset = UNSET,
-        proxy_execute: bool | None | Unset = UNSET,
-        experimental: Experimental | None | Unset = UNSET,
         expected_config_version: int | None = None,
         timeout: float | None | Unset = UNSET,
         idempotency_key: str | None = None,
+        **settings: Unpack[SessionSettings],
     ) -> SessionInfo:
         """Change the session's configuration (``PATCH``), keeping what is not given.
 
-        An argument left out keeps the stored setting; a value replaces it (maps are
-        replaced whole); ``None`` removes the override, for the settings the API lets
-        you remove (``connected_accounts``, ``manage_connections``, ``workbench``,
+        ``settings`` are those of :meth:`AsyncSessions.create` (see
+        :class:`~composio_router.session_config.SessionSettings`). A setting left out
+        keeps the stored value; a value replaces it (maps are replaced whole); ``None``
+        removes the override, for the settings the API lets you remove
+        (``connected_accounts``, ``manage_connections``, ``workbench``,
         ``multi_account``, ``proxy_execute``, ``experimental``). With
         ``expected_config_version``, a concurrent change raises
         :class:`SessionConfigConflictError` (409) instead of being overwritten.
         Retried only when it provably did not run (a refused connection, a 429), or, given
         an ``idempotency_key``, also after connection failures and 5xx; a 409 never is.
         """
-        from ._session_config import build_config_body  # loaded with the first update
+        from .session_config import build_config_body  # loaded with the first update
 
-        body = build_config_body(
-            for_update=True, toolkits=toolkits, tools=tools, tags=tags, auth_configs=auth_configs,
-            connected_accounts=connected_accounts, manage_connections=manage_connections,
-            workbench=workbench, multi_account=multi_account, preload=preload, search=search,
-            multi_execute=multi_execute, instant=instant, proxy_execute=proxy_execute,
-            experimental=experimental,
-        )
+        body = build_config_body(settings, for_update=True)
         if expected_config_version is not None:
             if isinstance(expected_config_version, bool) or not isinstance(expected_config_version, int) or expected_config_version < 1:
                 raise InvalidInputError(f"expected_config_version must be an integer >= 1, got {expected_config_version!r}")
@@ -890,7 +643,7 @@ class AsyncSession:
             ) from None
         info = structure_response(data, SessionInfo)
         self._apply_info(info)
-        self._tools_cache = None  # the tool set may have changed
+        self._tools.invalidate()  # the tool set may have changed
         return info
 
     async def config_history(
@@ -901,7 +654,7 @@ class AsyncSession:
         timeout: float | None | Unset = UNSET,
     ) -> Page[ConfigHistoryEntry]:
         """One page of past configurations, newest first."""
-        query = encode_query({"cursor": cursor, "limit": _check_limit(limit, _HISTORY_PAGE_MAX)})
+        query = encode_query({"cursor": cursor, "limit": check_limit(limit, _HISTORY_PAGE_MAX)})
         data = await self._transport.request(
             "GET", self._path + "/config_history", query=query, idempotency=Idempotency.SAFE, timeout=timeout
         )
@@ -924,70 +677,3 @@ class AsyncSession:
         if data is None:  # a retry found it gone: the lost earlier attempt deleted it
             return DeletedSession(session_id=self.session_id)
         return structure_response(data, DeletedSession)
-
-
-def _check_relative_path(path: object) -> str:
-    # Relative to the mount: no leading slash, no parent segments (spec §4.15).
-    if not isinstance(path, str) or not path or path.startswith("/") or ".." in path.split("/"):
-        raise InvalidInputError(f"path must be relative to the mount, without '..', got {path!r}")
-    return path
-
-
-def _custom_tool_model(tool: RegisteredCustomTool) -> Tool:
-    """A custom tool described as the server describes its tools, for providers."""
-    toolkit = tool.toolkit or "custom"
-    return Tool(
-        slug=tool.slug,
-        name=tool.name,
-        description=tool.description,
-        input_parameters=tool.input_schema,
-        output_parameters=tool.output_schema or {},
-        toolkit=ToolkitRef(slug=toolkit, name=toolkit),
-        no_auth=tool.extends_toolkit is None,
-    )
-
-
-def _proxy_parameter(param: Mapping[str, Any]) -> dict[str, str]:
-    if not isinstance(param, Mapping):
-        raise InvalidInputError(f"each proxy parameter must be a mapping, got {param!r}")
-    unknown = set(param) - {"name", "value", "type", "in"}
-    if unknown:
-        raise InvalidInputError(f"unknown proxy parameter key(s) {sorted(unknown)}")
-    name = param.get("name")
-    if not isinstance(name, str) or not name:
-        raise InvalidInputError(f"proxy parameter needs a non-empty 'name', got {param!r}")
-    kind = param.get("type", param.get("in", "header"))
-    if kind not in ("header", "query"):
-        raise InvalidInputError(f"proxy parameter type must be 'header' or 'query', got {kind!r}")
-    value = param.get("value")
-    if value is None:
-        raise InvalidInputError(f"proxy parameter {name!r} needs a value")
-    return {"name": name, "type": kind, "value": value if isinstance(value, str) else str(value)}
-
-
-def _merge_searches(parts: Sequence[SearchResponse]) -> SearchResponse:
-    """Join the answers of split searches as if one request had asked every query."""
-    from attrs import evolve
-
-    results: list[SearchResult] = []
-    statuses: dict[str, Any] = {}
-    schemas: dict[str, Any] = {}
-    guidance: list[str] = []
-    errors = [p.error for p in parts if p.error]
-    for part in parts:
-        for result in part.results:
-            results.append(evolve(result, index=len(results) + 1))
-        for status in part.toolkit_connection_statuses:
-            statuses.setdefault(status.toolkit, status)
-        schemas.update(part.tool_schemas)
-        guidance.extend(g for g in part.next_steps_guidance if g not in guidance)
-    return SearchResponse(
-        success=all(p.success for p in parts),
-        error="; ".join(errors) if errors else None,
-        results=results,
-        toolkit_connection_statuses=list(statuses.values()),
-        tool_schemas=schemas,
-        time_info=parts[0].time_info,
-        session=parts[0].session,
-        next_steps_guidance=guidance,
-    )

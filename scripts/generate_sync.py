@@ -8,9 +8,10 @@ nothing from the package): every public top-level module is scanned for public
 classes named ``Async<Name>`` that define coroutine methods or async generators.
 Each gets a twin ``<Name>`` in ``_sync.py``, derived member by member:
 
-* ``async def m`` becomes ``def m`` with the same parameters, defaults and docstring,
-  running ``self._async.m(...)`` on the client's portal; an async generator becomes
-  a generator (:meth:`PortalManager.iterate`); ``__aenter__``/``__aexit__`` become
+* ``async def m`` becomes ``def m`` with the same parameters (``*args`` and
+  ``**kwargs: Unpack[SomeTypedDict]`` included), defaults and docstring, running
+  ``self._async.m(...)`` on the client's portal; an async generator becomes a generator
+  (:meth:`PortalManager.iterate`); ``__aenter__``/``__aexit__`` become
   ``__enter__``/``__exit__`` and ``aclose`` becomes ``close``.
 * A class with ``aclose`` is a client: its twin's ``__init__`` takes exactly the
   async ``__init__``'s parameters, builds the async client and owns the portal. The
@@ -24,10 +25,12 @@ Each gets a twin ``<Name>`` in ``_sync.py``, derived member by member:
   where the async module imports it (under ``TYPE_CHECKING`` when only annotations
   need it).
 
-Anything it cannot translate faithfully (an unknown decorator or async dunder, a twin
-type nested somewhere it cannot wrap, an attribute whose type it cannot tell) stops
-the generator with a message naming the member, rather than producing a facade that
-silently differs from the async API.
+Anything it cannot translate faithfully stops the generator with a message naming
+the member, rather than producing a facade that silently differs from the async API:
+an unknown decorator or async dunder, a twin type nested somewhere it cannot wrap,
+taken as a parameter or naming a client (only a client's own ``__init__`` builds its
+twin), an attribute whose type it cannot tell, a quoted annotation naming an async
+type, a name whose origin it cannot find.
 """
 
 from __future__ import annotations
@@ -35,11 +38,10 @@ from __future__ import annotations
 import argparse
 import ast
 import builtins
-import difflib
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +50,7 @@ PACKAGE_DIR = ROOT / PACKAGE
 OUTPUT = PACKAGE_DIR / "_sync.py"
 LINE_LENGTH = 100
 INDENT = "    "
+BODY = INDENT * 2  # a method body
 
 # Async protocol types and their blocking counterparts (name -> (name, module)).
 PROTOCOL_MAP = {
@@ -67,12 +70,14 @@ Each method runs the async core on the client's background event loop (see
 the async classes. Never edit this file: change the async classes and regenerate.
 """'''
 
+Function = ast.FunctionDef | ast.AsyncFunctionDef  # a method, either kind
+
 
 class GeneratorError(Exception):
     """The async surface has something this generator cannot mirror faithfully."""
 
 
-# --------------------------------------------------------------------------- discovery
+# --------------------------------------------------------------------------- reading source
 
 
 @dataclass(frozen=True)
@@ -83,79 +88,89 @@ class Ref:
     attr: str | None  # None: a module import (``import aiohttp``)
 
 
-@dataclass
-class SourceModule:
-    name: str  # composio_router.session
-    path: Path
-    text: str
-    tree: ast.Module
-    names: dict[str, Ref]
+class Source:
+    """One parsed module: the names it binds, and the exact source text of its nodes."""
+
+    def __init__(self, name: str, path: Path, data: bytes) -> None:
+        self.name = name  # composio_router.session
+        self.data = data
+        self.tree = ast.parse(data, filename=str(path))
+        self.names = _module_names(name, self.tree.body)
+        # Node positions are (line, UTF-8 byte column): find where each line starts once.
+        # (ast.get_source_segment re-splits the whole file on every call: that was 95% of
+        # the run time.) Line ends are those of the tokenizer, as in get_source_segment.
+        self.line_starts = [0, *(m.end() for m in re.finditer(rb"\r\n?|\n", self.data))]
+
+    def span(self, node: ast.expr) -> tuple[int, int]:
+        """Byte offsets of ``node``'s text in :attr:`data`."""
+        assert node.end_lineno is not None and node.end_col_offset is not None  # parsed nodes
+        return (
+            self.line_starts[node.lineno - 1] + node.col_offset,
+            self.line_starts[node.end_lineno - 1] + node.end_col_offset,
+        )
+
+    def segment(self, node: ast.expr) -> str:
+        start, end = self.span(node)
+        return self.data[start:end].decode()
 
 
-@dataclass
-class SourceClass:
-    module: SourceModule
-    node: ast.ClassDef
-    twin: str
+def _module_names(module: str, body: list[ast.stmt]) -> dict[str, Ref]:
+    """Every name a module binds at top level (imports included, TYPE_CHECKING ones too)."""
+    names: dict[str, Ref] = {}
+    for node in body:
+        if isinstance(node, ast.ImportFrom):
+            source = _absolute(module, node.level, node.module)
+            for alias in node.names:
+                if alias.name != "*":
+                    names[alias.asname or alias.name] = Ref(source, alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    names[alias.asname] = Ref(alias.name, None)
+                else:  # `import a.b` binds `a`
+                    top = alias.name.split(".")[0]
+                    names[top] = Ref(top, None)
+        elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names[node.name] = Ref(module, node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    names[target.id] = Ref(module, target.id)
+        elif isinstance(node, ast.If | ast.Try):
+            blocks = [node.body, node.orelse]
+            if isinstance(node, ast.Try):
+                blocks += [handler.body for handler in node.handlers]
+            for block in blocks:
+                names.update(_module_names(module, block))
+    return names
 
-    @property
-    def name(self) -> str:
-        return self.node.name
 
-    @property
-    def is_client(self) -> bool:
-        return any(_is_function(n) and n.name == "aclose" for n in self.node.body)
-
-
-def _is_function(node: ast.AST) -> bool:
-    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-
-
-def _resolve(module: str, level: int, target: str | None) -> str:
+def _absolute(module: str, level: int, target: str | None) -> str:
+    """The absolute name of ``from <level dots><target> import ...`` inside ``module``."""
     if level == 0:
         return target or ""
     base = module.split(".")[:-level]
     return ".".join([*base, *([target] if target else [])])
 
 
-def _module_names(module: str, tree: ast.Module) -> dict[str, Ref]:
-    """Every name a module binds at top level (imports included, TYPE_CHECKING ones too)."""
-    names: dict[str, Ref] = {}
+@dataclass
+class SourceClass:
+    source: Source
+    node: ast.ClassDef
+    twin: str  # the blocking class's name
 
-    def visit(body: list[ast.stmt]) -> None:
-        for node in body:
-            if isinstance(node, ast.ImportFrom):
-                source = _resolve(module, node.level, node.module)
-                for alias in node.names:
-                    if alias.name != "*":
-                        names[alias.asname or alias.name] = Ref(source, alias.name)
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        names[alias.asname] = Ref(alias.name, None)
-                    else:
-                        top = alias.name.split(".")[0]
-                        names[top] = Ref(top, None)
-            elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-                names[node.name] = Ref(module, node.name)
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        names[target.id] = Ref(module, target.id)
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                names[node.target.id] = Ref(module, node.target.id)
-            elif isinstance(node, ast.If | ast.Try):
-                visit(node.body)
-                visit(node.orelse)
-                for handler in getattr(node, "handlers", []):
-                    visit(handler.body)
+    @property
+    def name(self) -> str:
+        return self.node.name
 
-    visit(tree.body)
-    return names
+    @property
+    def functions(self) -> list[Function]:
+        return [n for n in self.node.body if isinstance(n, Function)]
 
-
-def _has_async_members(node: ast.ClassDef) -> bool:
-    return any(isinstance(n, ast.AsyncFunctionDef) for n in node.body)
+    @property
+    def is_client(self) -> bool:
+        return any(fn.name == "aclose" for fn in self.functions)
 
 
 def discover(package_dir: Path = PACKAGE_DIR) -> list[SourceClass]:
@@ -164,27 +179,30 @@ def discover(package_dir: Path = PACKAGE_DIR) -> list[SourceClass]:
     for path in sorted(package_dir.glob("*.py")):
         if path.name.startswith("_"):
             continue
-        text = path.read_text(encoding="utf-8")
-        tree = ast.parse(text, filename=str(path))
-        module = SourceModule(f"{PACKAGE}.{path.stem}", path, text, tree, {})
-        module.names = _module_names(module.name, tree)
-        for node in tree.body:
+        data = path.read_bytes()
+        if not re.search(rb"^class Async[A-Z]", data, re.MULTILINE):
+            continue  # parsing is most of the run time: skip modules that cannot qualify
+        source = Source(f"{PACKAGE}.{path.stem}", path, data)
+        for node in source.tree.body:
             if (
                 isinstance(node, ast.ClassDef)
                 and re.fullmatch(r"Async[A-Z]\w*", node.name)
-                and _has_async_members(node)
+                and any(isinstance(n, ast.AsyncFunctionDef) for n in node.body)
             ):
-                found.append(SourceClass(module, node, node.name.removeprefix("Async")))
+                found.append(SourceClass(source, node, node.name.removeprefix("Async")))
     return found
 
 
 # --------------------------------------------------------------------------- imports
 
 
-@dataclass
 class Imports:
-    bound: dict[str, Ref] = field(default_factory=dict)
-    at_runtime: set[str] = field(default_factory=set)
+    """The names the generated file uses, where each comes from, and which it needs at run
+    time (the others are imported under ``TYPE_CHECKING``: annotations are lazy)."""
+
+    def __init__(self) -> None:
+        self.bound: dict[str, Ref] = {}
+        self.at_runtime: set[str] = set()
 
     def add(self, name: str, ref: Ref, *, runtime: bool) -> None:
         previous = self.bound.setdefault(name, ref)
@@ -199,25 +217,12 @@ class Imports:
             self.at_runtime.add(name)
 
     def render(self) -> str:
-        froms: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
-        modules: tuple[set[str], set[str]] = (set(), set())
-        for name, ref in self.bound.items():
-            if ref.module == "__future__":
-                continue
-            which = 0 if name in self.at_runtime else 1
-            if ref.attr is None:
-                modules[which].add(ref.module)
-            else:
-                froms[which].setdefault(ref.module, set()).add(ref.attr)
-        runtime_blocks = _import_lines(froms[0], modules[0], "")
-        typing_blocks = _import_lines(froms[1], modules[1], INDENT)
-        out = "\n\n".join("\n".join(block) for block in runtime_blocks if block)
-        if any(typing_blocks):
-            body = "\n\n".join("\n".join(block) for block in typing_blocks if block)
-            out += "\n\nif TYPE_CHECKING:\n" + "\n".join(
-                INDENT + line if line else "" for line in body.splitlines()
-            )
-        return out
+        runtime = [ref for name, ref in self.bound.items() if name in self.at_runtime]
+        typing = [ref for name, ref in self.bound.items() if name not in self.at_runtime]
+        text = _import_block(runtime, "")
+        if typing:
+            text += "\n\nif TYPE_CHECKING:\n" + _import_block(typing, INDENT)
+        return text
 
 
 def _publicness(ref: Ref) -> tuple[int, int, str]:
@@ -225,109 +230,117 @@ def _publicness(ref: Ref) -> tuple[int, int, str]:
     return (sum(p.startswith("_") for p in parts), len(parts), ref.module)
 
 
-def _import_kind(module: str) -> int:
+def _import_section(module: str) -> int:
     if module.startswith(PACKAGE):
         return 2
-    if module == "__future__":
-        return -1
     return 0 if module.split(".")[0] in sys.stdlib_module_names else 1
 
 
-def _import_lines(froms: dict[str, set[str]], modules: set[str], indent: str) -> list[list[str]]:
-    blocks: list[list[str]] = [[], [], []]
-    entries: list[tuple[int, str, str]] = []
-    for module in modules:
-        entries.append((_import_kind(module), module, f"import {module}"))
+def _import_block(refs: list[Ref], indent: str) -> str:
+    """Import statements as ruff's isort rule wants them: stdlib, third-party, then this
+    package, one blank line apart; ``import x`` before ``from x import``; constants, then
+    classes, then the rest; a line too long becomes one name per line."""
+    froms: dict[str, set[str]] = {}
+    lines = [(ref.module, f"import {ref.module}") for ref in refs if ref.attr is None]
+    for ref in refs:
+        if ref.attr is not None:
+            froms.setdefault(ref.module, set()).add(ref.attr)
     for module, attrs in froms.items():
-        shown = (
-            "." + module.removeprefix(PACKAGE + ".") if module.startswith(PACKAGE + ".") else module
-        )
+        shown = module
+        if module.startswith(PACKAGE + "."):
+            shown = "." + module.removeprefix(PACKAGE + ".")
         names = sorted(attrs, key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
         line = f"from {shown} import {', '.join(names)}"
         if len(indent + line) > LINE_LENGTH:
             line = f"from {shown} import (\n" + "".join(f"{INDENT}{n},\n" for n in names) + ")"
-        entries.append((_import_kind(module), module, line))
-    # isort style (as ruff's "I" rule): plain imports before from-imports within a section.
-    for kind, _module, line in sorted(
-        entries, key=lambda e: (e[0], not e[2].startswith("import "), e[1])
+        lines.append((module, line))
+    sections: dict[int, list[str]] = {}
+    for module, line in sorted(
+        set(lines), key=lambda e: (_import_section(e[0]), not e[1].startswith("import "), e[0])
     ):
-        blocks[max(kind, 0)].append(line)
-    return blocks
+        sections.setdefault(_import_section(module), []).append(line)
+    text = "\n\n".join("\n".join(section) for section in sections.values())
+    return "\n".join(indent + line if line else "" for line in text.splitlines())
 
 
-# --------------------------------------------------------------------------- text helpers
-
-
-def _segment(module: SourceModule, node: ast.AST) -> str:
-    text = ast.get_source_segment(module.text, node)
-    if text is None:
-        raise GeneratorError(f"no source text for a node in {module.name}")
-    return text
+# --------------------------------------------------------------------------- translation
 
 
 class Translator:
-    """Renames async types in annotation/default text and records the names it needs."""
+    """Turns async source text into blocking source text, recording the imports it needs."""
 
     def __init__(self, classes: list[SourceClass], imports: Imports) -> None:
         self.twins = {c.name: c.twin for c in classes}
+        self.clients = {c.name for c in classes if c.is_client}
         self.imports = imports
+        self._async_names = _words([*self.twins, *PROTOCOL_MAP])
+        self._twin_names = _words(list(self.twins))
 
-    def text(self, module: SourceModule, node: ast.expr, *, runtime: bool, where: str) -> str:
-        source = _segment(module, node)
-        replacements: list[tuple[int, int, str]] = []
+    def text(self, source: Source, node: ast.expr, *, runtime: bool, where: str) -> str:
+        """``node``'s source text with async types renamed; ``runtime``: evaluated at run
+        time (a default), not only an annotation."""
+        start, end = source.span(node)
+        edits: list[tuple[int, int, str]] = []
         for sub in ast.walk(node):
             if (
                 isinstance(sub, ast.Constant)
                 and isinstance(sub.value, str)
-                and any(
-                    re.search(rf"\b{name}\b", sub.value) for name in [*self.twins, *PROTOCOL_MAP]
-                )
+                and self._async_names.search(sub.value)
             ):
-                raise GeneratorError(f"{where}: a quoted annotation names an async type: {source}")
-            if not isinstance(sub, ast.Name):
-                continue
-            new = sub.id
-            if sub.id in self.twins:
-                new = self.twins[sub.id]
-            elif sub.id in PROTOCOL_MAP:
-                new, home = PROTOCOL_MAP[sub.id]
-                self.imports.add(new, Ref(home, new), runtime=runtime)
-            else:
-                self._need(module, sub.id, runtime=runtime, where=where)
-            if new != sub.id:
-                replacements.append(self._span(node, sub, source, new))
-        if "\n" in source:  # keep generated signatures on their own lines: unparse instead
-            return ast.unparse(
-                _Renamer(self.twins).visit(ast.parse(source.strip(), mode="eval")).body
-            )
-        for start, end, new in sorted(replacements, reverse=True):
-            source = source[:start] + new + source[end:]
-        return source
+                # A string is not renamed: the facade would name the async class.
+                raise GeneratorError(
+                    f"{where}: a quoted annotation names an async type: {source.segment(node)}"
+                )
+            if isinstance(sub, ast.Name):
+                new = self._rename(source, sub.id, runtime=runtime, where=where)
+                if new != sub.id:
+                    edits.append((*source.span(sub), new))
+        out, done = b"", start
+        for at, stop, new in sorted(edits):
+            out += source.data[done:at] + new.encode()
+            done = stop
+        text = (out + source.data[done:end]).decode()
+        if "\n" in text or "\r" in text:
+            # One line per parameter in the generated signatures: re-render it flat. The
+            # parentheses make text like "X\n| None" (continued by the def's own) parse.
+            text = ast.unparse(ast.parse(f"({text})", mode="eval").body)
+        return text
 
-    @staticmethod
-    def _span(root: ast.expr, sub: ast.Name, source: str, new: str) -> tuple[int, int, str]:
-        if sub.lineno != root.lineno:
-            return (0, 0, "")  # multi-line text is unparsed instead
-        start = sub.col_offset - root.col_offset
-        end = start + len(sub.id)
-        assert source[start:end] == sub.id
-        return (start, end, new)
+    def _rename(self, source: Source, name: str, *, runtime: bool, where: str) -> str:
+        """The blocking spelling of ``name``, imported from where ``source`` gets it."""
+        if name in self.twins:
+            return self.twins[name]
+        if name in PROTOCOL_MAP:
+            new, home = PROTOCOL_MAP[name]
+            self.imports.add(new, Ref(home, new), runtime=runtime)
+            return new
+        if name in self.twins.values():  # defined by the generated file itself
+            return name
+        ref = source.names.get(name)
+        if ref is not None:
+            self.imports.add(name, ref, runtime=runtime)
+        elif not hasattr(builtins, name):
+            raise GeneratorError(f"{where}: cannot tell where {name!r} comes from in {source.name}")
+        return name
 
-    def _need(self, module: SourceModule, name: str, *, runtime: bool, where: str) -> None:
-        if name in self.twins.values():
-            return
-        ref = module.names.get(name)
-        if ref is None:
-            if hasattr(builtins, name):
-                return
-            raise GeneratorError(f"{where}: cannot tell where {name!r} comes from in {module.name}")
-        self.imports.add(name, ref, runtime=runtime)
+    def doc(self, text: str) -> str:
+        """A docstring's wording for the blocking API."""
+        text = self._twin_names.sub(lambda m: self.twins[m[0]], text)
+        text = text.replace("``async with ", "``with ").replace("``await ", "``")
+        # "The async Tool Router client" -> "The blocking ..."; leave `async def` and friends.
+        text = re.sub(r"(?<![`\w])([Tt]he) async (?!def\b|with\b|for\b)", r"\1 blocking ", text)
+        return text.replace(":meth:`aclose`", ":meth:`close`")
 
-    def twin_of(self, node: ast.expr | None) -> str | None:
+    def twin_of(self, node: ast.expr | None, where: str) -> str | None:
         """The twin class name when ``node`` is exactly an async class name."""
-        if isinstance(node, ast.Name) and node.id in self.twins:
-            return self.twins[node.id]
-        return None
+        if not isinstance(node, ast.Name) or node.id not in self.twins:
+            return None
+        if node.id in self.clients:  # SyncTwin._wrap would call the client's own __init__
+            raise GeneratorError(
+                f"{where}: cannot wrap a value of type {node.id}: a client's twin is built"
+                " only by its own __init__"
+            )
+        return self.twins[node.id]
 
     def mentions_twin(self, node: ast.expr | None) -> bool:
         return node is not None and any(
@@ -335,11 +348,13 @@ class Translator:
         )
 
     def wrap(self, node: ast.expr | None, value: str, where: str) -> str | None:
-        """Code that turns ``value`` (typed ``node``) into its sync twin; None if no change."""
-        if not self.mentions_twin(node):
+        """Code that turns ``value`` (typed ``node``) into its sync twin; None if no change.
+
+        Handles ``AsyncX``, ``AsyncX | None`` and ``list``/``Sequence`` of those; anything
+        else holding a twin type is refused (we cannot reach inside it)."""
+        if node is None or not self.mentions_twin(node):
             return None
-        assert node is not None
-        twin = self.twin_of(node)
+        twin = self.twin_of(node, where)
         if twin is not None:
             return f"self._wrap({twin}, {value})"
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
@@ -353,49 +368,30 @@ class Translator:
             and isinstance(node.value, ast.Name)
             and node.value.id in ("list", "Sequence")
         ):
-            inner = self.wrap(node.slice, "item", where)
-            return f"[{inner} for item in {value}]"
+            return f"[{self.wrap(node.slice, 'item', where)} for item in {value}]"
         raise GeneratorError(f"{where}: cannot wrap a value of type {ast.unparse(node)}")
 
 
-class _Renamer(ast.NodeTransformer):
-    def __init__(self, twins: dict[str, str]) -> None:
-        self.twins = twins
-
-    def visit_Name(self, node: ast.Name) -> ast.Name:
-        new = self.twins.get(node.id) or PROTOCOL_MAP.get(node.id, (node.id, ""))[0]
-        return ast.copy_location(ast.Name(id=new, ctx=node.ctx), node)
+def _words(names: list[str]) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\b")
 
 
-def _rewrite_doc(text: str, twins: dict[str, str]) -> str:
-    for old, new in sorted(twins.items(), key=lambda kv: -len(kv[0])):
-        text = re.sub(rf"\b{old}\b", new, text)
-    text = text.replace("``async with ", "``with ").replace("``await ", "``")
-    # "The async Tool Router client" -> "The blocking ..."; leave `async def` and friends.
-    text = re.sub(r"(?<![`\w])([Tt]he) async (?!def\b|with\b|for\b)", r"\1 blocking ", text)
-    return re.sub(r":meth:`aclose`", ":meth:`close`", text)
-
-
-def _docstring(
-    module: SourceModule, body: list[ast.stmt], indent: str, twins: dict[str, str]
-) -> list[str]:
-    if not body:
-        return []
-    first = body[0]
-    if not (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
+def _doc_expr(stmt: ast.stmt | None) -> ast.Expr | None:
+    """``stmt`` if it is a bare string (a docstring), else None."""
+    if (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
     ):
+        return stmt
+    return None
+
+
+def _doc_lines(tr: Translator, source: Source, stmt: ast.Expr | None, indent: str) -> list[str]:
+    """A docstring as written (quotes, escapes), reworded, re-indented to ``indent``."""
+    if stmt is None:
         return []
-    return _doc_lines(module, first, indent, twins)
-
-
-def _doc_lines(
-    module: SourceModule, stmt: ast.Expr, indent: str, twins: dict[str, str]
-) -> list[str]:
-    raw = _segment(module, stmt.value)
-    lines = _rewrite_doc(raw, twins).splitlines()
+    lines = tr.doc(source.segment(stmt.value)).splitlines()
     shift = len(indent) - stmt.col_offset
     out = [indent + lines[0]]
     for line in lines[1:]:
@@ -408,17 +404,29 @@ def _doc_lines(
     return out
 
 
+def _docstring(tr: Translator, source: Source, body: list[ast.stmt], indent: str) -> list[str]:
+    return _doc_lines(tr, source, _doc_expr(body[0] if body else None), indent)
+
+
+# --------------------------------------------------------------------------- layout
+
+
 def _joined(head: str, items: list[str], tail: str, indent: str) -> list[str]:
     """``head(items)tail`` on one line if it fits, else one item per line (magic trailing comma)."""
     one = f"{indent}{head}{', '.join(items)}{tail}"
     if len(one) <= LINE_LENGTH or not items:
         return [one]
-    inner = indent + INDENT
-    return [
-        f"{indent}{head}",
-        *(f"{inner}{item}," for item in items),
-        f"{indent}{tail.lstrip(', ')}",
-    ]
+    return [f"{indent}{head}", *(f"{indent}{INDENT}{item}," for item in items), f"{indent}{tail}"]
+
+
+def _def(name: str, params: list[str], returns: str | None) -> list[str]:
+    tail = f") -> {returns}:" if returns is not None else "):"
+    return _joined(f"def {name}(", params, tail, INDENT)
+
+
+def _call(prefix: str, function: str, args: list[str], suffix: str = "") -> list[str]:
+    """A statement of a method body: ``prefix function(args) suffix``."""
+    return _joined(f"{prefix}{function}(", args, f"){suffix}", BODY)
 
 
 # --------------------------------------------------------------------------- members
@@ -427,141 +435,59 @@ def _joined(head: str, items: list[str], tail: str, indent: str) -> list[str]:
 @dataclass
 class Signature:
     params: list[str]  # rendered, "self" first
-    forward: list[str]  # the call's arguments
+    forward: list[str]  # the arguments that pass them on
     returns: str | None  # rendered return annotation
 
 
-def _signature(
-    tr: Translator, cls: SourceClass, fn: ast.FunctionDef | ast.AsyncFunctionDef
-) -> Signature:
-    module, args, where = cls.module, fn.args, f"{cls.name}.{fn.name}"
-    params: list[str] = []
-    forward: list[str] = []
+def _signature(tr: Translator, cls: SourceClass, fn: Function) -> Signature:
+    args, where = fn.args, f"{cls.name}.{fn.name}"
+    positional = [*args.posonlyargs, *args.args]
+    if not positional or positional[0].arg != "self":
+        raise GeneratorError(f"{where}: expected an instance method")
 
-    def render(arg: ast.arg, default: ast.expr | None) -> str:
-        text = arg.arg
-        if arg.annotation is not None:
-            text += ": " + tr.text(module, arg.annotation, runtime=False, where=where)
+    def param(arg: ast.arg, default: ast.expr | None) -> str:
         if tr.mentions_twin(arg.annotation):
+            # The caller would pass a twin where the async method wants the async object.
             raise GeneratorError(
                 f"{where}: parameter {arg.arg} takes an async object; not supported yet"
             )
+        text = arg.arg
+        if arg.annotation is not None:
+            text += ": " + tr.text(cls.source, arg.annotation, runtime=False, where=where)
         if default is not None:
             sep = " = " if arg.annotation is not None else "="
-            text += sep + tr.text(module, default, runtime=True, where=where)
+            text += sep + tr.text(cls.source, default, runtime=True, where=where)
         return text
 
-    positional = [*args.posonlyargs, *args.args]
-    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(
-        args.defaults
-    )
+    params: list[str] = []
+    forward: list[str] = []
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults += args.defaults
     for i, (arg, default) in enumerate(zip(positional, defaults, strict=True)):
-        params.append(render(arg, default))
+        params.append(param(arg, default))
         if i > 0:
             forward.append(arg.arg)
-        if args.posonlyargs and i == len(args.posonlyargs) - 1:
+        if i == len(args.posonlyargs) - 1:
             params.append("/")
     if args.vararg is not None:
-        params.append("*" + render(args.vararg, None))
+        params.append("*" + param(args.vararg, None))
         forward.append("*" + args.vararg.arg)
     elif args.kwonlyargs:
         params.append("*")
     for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-        params.append(render(arg, kw_default))
+        params.append(param(arg, kw_default))
         forward.append(f"{arg.arg}={arg.arg}")
-    if args.kwarg is not None:
-        params.append("**" + render(args.kwarg, None))
+    if args.kwarg is not None:  # `**settings: Unpack[Settings]` is copied like any annotation
+        params.append("**" + param(args.kwarg, None))
         forward.append("**" + args.kwarg.arg)
-    if not positional or positional[0].arg != "self":
-        raise GeneratorError(f"{where}: expected an instance method")
     returns = None
     if fn.returns is not None:
-        returns = tr.text(module, fn.returns, runtime=False, where=where)
+        returns = tr.text(cls.source, fn.returns, runtime=False, where=where)
     return Signature(params, forward, returns)
 
 
-def _is_generator(fn: ast.AsyncFunctionDef) -> bool:
-    stack: list[ast.AST] = list(fn.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Yield | ast.YieldFrom):
-            return True
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-    return False
-
-
-def _decorators(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    return [ast.unparse(d) for d in fn.decorator_list]
-
-
-def _iterated_type(tr: Translator, node: ast.expr | None, where: str) -> ast.expr:
-    if (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.value, ast.Name)
-        and node.value.id in PROTOCOL_MAP
-    ):
-        return node.slice
-    raise GeneratorError(
-        f"{where}: annotate async iterators as AsyncIterator[X] or AsyncIterable[X]"
-    )
-
-
-def _def(name: str, sig: Signature, indent: str, returns: str | None = None) -> list[str]:
-    ret = returns if returns is not None else sig.returns
-    tail = f") -> {ret}:" if ret is not None else "):"
-    return _joined(f"def {name}(", sig.params, tail, indent)
-
-
-def _call_lines(prefix: str, target: str, args: list[str], indent: str) -> list[str]:
-    return _joined(f"{prefix}(", [target, *args] if target else args, ")", indent)
-
-
-@dataclass
-class Member:
-    order: int
-    lines: list[str]
-
-
-def _is_self_return(fn: ast.AsyncFunctionDef) -> bool:
-    body = [
-        s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
-    ]
-    return (
-        len(body) == 1
-        and isinstance(body[0], ast.Return)
-        and isinstance(body[0].value, ast.Name)
-        and body[0].value.id == "self"
-    )
-
-
-def _is_aclose_only(fn: ast.AsyncFunctionDef) -> bool:
-    body = [
-        s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
-    ]
-    if (
-        len(body) != 1
-        or not isinstance(body[0], ast.Expr)
-        or not isinstance(body[0].value, ast.Await)
-    ):
-        return False
-    call = body[0].value.value
-    return (
-        isinstance(call, ast.Call)
-        and not call.args
-        and isinstance(call.func, ast.Attribute)
-        and call.func.attr == "aclose"
-        and isinstance(call.func.value, ast.Name)
-        and call.func.value.id == "self"
-    )
-
-
-def _method(
-    tr: Translator, cls: SourceClass, fn: ast.FunctionDef | ast.AsyncFunctionDef
-) -> list[str]:
+def _method(tr: Translator, cls: SourceClass, fn: Function) -> list[str]:
     where = f"{cls.name}.{fn.name}"
-    twins = tr.twins
     if fn.decorator_list:
         raise GeneratorError(
             f"{where}: decorators {_decorators(fn)} are not supported on mirrored methods"
@@ -570,124 +496,122 @@ def _method(
     if name in ASYNC_DUNDERS:
         raise GeneratorError(f"{where}: no blocking spelling known for {fn.name}")
     sig = _signature(tr, cls, fn)
-    ind, body_ind = INDENT, INDENT * 2
-    doc = _docstring(cls.module, fn.body, body_ind, twins)
-    async_method = f"self._async.{fn.name}"
-    if fn.name == "__aenter__":
-        if not isinstance(fn, ast.AsyncFunctionDef) or not _is_self_return(fn):
-            raise GeneratorError(f"{where}: only `return self` is supported in __aenter__")
-        return [*_def(name, sig, ind), *doc, f"{body_ind}return self"]
-    if fn.name == "__aexit__":
-        if not cls.is_client or not isinstance(fn, ast.AsyncFunctionDef) or not _is_aclose_only(fn):
-            raise GeneratorError(f"{where}: only `await self.aclose()` is supported in __aexit__")
-        return [*_def(name, sig, ind), *doc, f"{body_ind}self.close()"]
+    return [
+        *_def(name, sig.params, sig.returns),
+        *_docstring(tr, cls.source, fn.body, BODY),
+        *_method_body(tr, cls, fn, sig.forward, where),
+    ]
 
-    iterates = (isinstance(fn, ast.AsyncFunctionDef) and _is_generator(fn)) or (
-        isinstance(fn, ast.FunctionDef)
-        and isinstance(fn.returns, ast.Subscript)
-        and isinstance(fn.returns.value, ast.Name)
-        and fn.returns.value.id in PROTOCOL_MAP
-    )
-    if iterates:
-        item_type = _iterated_type(tr, fn.returns, where)
+
+def _method_body(
+    tr: Translator, cls: SourceClass, fn: Function, forward: list[str], where: str
+) -> list[str]:
+    is_async = isinstance(fn, ast.AsyncFunctionDef)
+    target = f"self._async.{fn.name}"
+    if fn.name == "__aenter__":
+        if not (is_async and _body_is(fn, "return self")):
+            raise GeneratorError(f"{where}: only `return self` is supported in __aenter__")
+        return [f"{BODY}return self"]
+    if fn.name == "__aexit__":
+        if not (cls.is_client and is_async and _body_is(fn, "await self.aclose()")):
+            raise GeneratorError(f"{where}: only `await self.aclose()` is supported in __aexit__")
+        return [f"{BODY}self.close()"]
+    item_type = _iterated_type(fn.returns)
+    if (is_async and _is_generator(fn)) or (not is_async and item_type is not None):
+        if item_type is None:
+            raise GeneratorError(
+                f"{where}: annotate async iterators as AsyncIterator[X] or AsyncIterable[X]"
+            )
         wrap = tr.wrap(item_type, "item", where)
-        call = _call_lines("self._portal.iterate", async_method, sig.forward, "")
         if wrap is None:
-            body = _prefixed(f"{body_ind}return ", call)
-        else:
-            body = _prefixed(f"{body_ind}return ({wrap} for item in ", call, ")")
-        return [*_def(name, sig, ind), *doc, *body]
-    if isinstance(fn, ast.AsyncFunctionDef):
-        call = _call_lines("self._portal.call", async_method, sig.forward, "")
-    else:
-        call = _call_lines(async_method, "", sig.forward, "")
+            return _call("return ", "self._portal.iterate", [target, *forward])
+        return _call(
+            f"return ({wrap} for item in ", "self._portal.iterate", [target, *forward], ")"
+        )
+    function, args = ("self._portal.call", [target, *forward]) if is_async else (target, forward)
     wrap = tr.wrap(fn.returns, "result", where)
     if wrap is None:
-        body = _prefixed(f"{body_ind}return ", call)
+        return _call("return ", function, args)
+    return [*_call("result = ", function, args), f"{BODY}return {wrap}"]
+
+
+def _decorators(fn: Function) -> list[str]:
+    return [ast.unparse(d) for d in fn.decorator_list]
+
+
+def _iterated_type(returns: ast.expr | None) -> ast.expr | None:
+    """``X`` when ``returns`` is ``AsyncIterator[X]`` or ``AsyncIterable[X]``."""
+    if (
+        isinstance(returns, ast.Subscript)
+        and isinstance(returns.value, ast.Name)
+        and returns.value.id in PROTOCOL_MAP
+    ):
+        return returns.slice
+    return None
+
+
+def _is_generator(fn: Function) -> bool:
+    """Whether ``fn`` itself yields (nested functions and classes do not count)."""
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Yield | ast.YieldFrom):
+            return True
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _body_is(fn: Function, code: str) -> bool:
+    """Whether ``fn``'s body is exactly ``code``, docstrings and other bare constants aside."""
+    body = [
+        s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+    ]
+    return [ast.dump(s) for s in body] == [ast.dump(s) for s in ast.parse(code).body]
+
+
+def _property(
+    tr: Translator, cls: SourceClass, name: str, returns: ast.expr, doc: list[str]
+) -> list[str]:
+    """A read-only property delegating to the async object's ``name``."""
+    where = f"{cls.name}.{name}"
+    value = f"self._async.{name}"
+    twin = tr.twin_of(returns, where)
+    if twin is not None:  # one twin per async object, so `a.x is a.x` holds as in async
+        expr = f'self._attribute_twin("{name}", {twin}, {value})'
     else:
-        body = [*_prefixed(f"{body_ind}result = ", call), f"{body_ind}return {wrap}"]
-    return [*_def(name, sig, ind), *doc, *body]
-
-
-def _prefixed(prefix: str, call: list[str], suffix: str = "") -> list[str]:
-    """Put a call's lines after ``prefix``, re-flowing them if the joined line is too long."""
-    if len(call) == 1:
-        line = prefix + call[0] + suffix
-        if len(line) <= LINE_LENGTH:
-            return [line]
-        head, _, rest = call[0].partition("(")
-        items = _split_top_level(rest[:-1])
-        indent = prefix[: len(prefix) - len(prefix.lstrip())]
-        return _joined(prefix.lstrip() + head + "(", items, ")" + suffix, indent)
-    indent = prefix[: len(prefix) - len(prefix.lstrip())]
-    return [prefix + call[0], *(indent + line for line in call[1:-1]), indent + call[-1] + suffix]
-
-
-def _split_top_level(text: str) -> list[str]:
-    items, depth, current = [], 0, ""
-    for char in text:
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        if char == "," and depth == 0:
-            items.append(current.strip())
-            current = ""
-        else:
-            current += char
-    if current.strip():
-        items.append(current.strip())
-    return items
-
-
-def _property(tr: Translator, cls: SourceClass, fn: ast.FunctionDef) -> list[str]:
-    where = f"{cls.name}.{fn.name}"
-    ind, body_ind = INDENT, INDENT * 2
-    doc = _docstring(cls.module, fn.body, body_ind, tr.twins)
-    returns = tr.text(cls.module, fn.returns, runtime=False, where=where) if fn.returns else None
-    if returns is None:
-        raise GeneratorError(f"{where}: properties need a return annotation")
-    value = f"self._async.{fn.name}"
-    twin = tr.twin_of(fn.returns)
-    if twin is not None:
-        expr = f'self._attribute_twin("{fn.name}", {twin}, {value})'
-    else:
-        expr = tr.wrap(fn.returns, value, where) or value
+        expr = tr.wrap(returns, value, where) or value
     return [
-        f"{ind}@property",
-        f"{ind}def {fn.name}(self) -> {returns}:",
+        f"{INDENT}@property",
+        f"{INDENT}def {name}(self) -> {tr.text(cls.source, returns, runtime=False, where=where)}:",
         *doc,
-        f"{body_ind}return {expr}",
+        f"{BODY}return {expr}",
     ]
 
 
 @dataclass
 class Attribute:
-    name: str
     annotation: ast.expr
-    doc: ast.Expr | None
-    order: int
+    doc: ast.Expr | None  # the string statement after the first documented assignment
 
 
-def _attributes(tr: Translator, cls: SourceClass, taken: set[str]) -> list[Attribute]:
+def _attributes(tr: Translator, cls: SourceClass, taken: set[str]) -> dict[str, Attribute]:
     """Public ``self.x = ...`` attributes, typed from what the source says about them."""
     found: dict[str, Attribute] = {}
-    unresolved: dict[str, str] = {}
-    order = 0
-    for fn in cls.node.body:
-        if not _is_function(fn):
-            continue
-        assert isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
-        params = {
-            a.arg: a.annotation for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
-        }
+    unresolved: dict[str, str] = {}  # attribute -> the first method assigning it untyped
+    for fn in cls.functions:
+        all_args = [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
+        params = {a.arg: a.annotation for a in all_args}
         stmts = list(_own_statements(fn.body))
-        for i, stmt in enumerate(stmts):
-            target, value, annotation = None, None, None
+        for stmt, following in zip(stmts, [*stmts[1:], None], strict=True):
+            value: ast.expr | None
+            annotation: ast.expr | None
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-                target, value = stmt.targets[0], stmt.value
+                target, value, annotation = stmt.targets[0], stmt.value, None
             elif isinstance(stmt, ast.AnnAssign):
                 target, value, annotation = stmt.target, stmt.value, stmt.annotation
+            else:
+                continue
             if not (
                 isinstance(target, ast.Attribute)
                 and isinstance(target.value, ast.Name)
@@ -697,39 +621,27 @@ def _attributes(tr: Translator, cls: SourceClass, taken: set[str]) -> list[Attri
             ):
                 continue
             name = target.attr
-            if (
-                annotation is None
-                and isinstance(value, ast.Name)
-                and params.get(value.id) is not None
-            ):
-                annotation = params[value.id]
+            if annotation is None and isinstance(value, ast.Name):
+                annotation = params.get(value.id)  # self.x = x, typed by the parameter
             if (
                 annotation is None
                 and isinstance(value, ast.Call)
-                and tr.twin_of(value.func) is not None
+                and isinstance(value.func, ast.Name)
+                and value.func.id in tr.twins
             ):
-                annotation = value.func
-            nxt = stmts[i + 1] if i + 1 < len(stmts) else None
-            doc = (
-                nxt
-                if isinstance(nxt, ast.Expr)
-                and isinstance(nxt.value, ast.Constant)
-                and isinstance(nxt.value.value, str)
-                else None
-            )
+                annotation = value.func  # self.x = AsyncX(...)
+            doc = _doc_expr(following)
             if annotation is None:
                 unresolved.setdefault(name, f"{cls.name}.{fn.name}")
-                continue
-            if name not in found:
-                found[name] = Attribute(name, annotation, doc, order)
-                order += 1
-            elif found[name].doc is None and doc is not None:
+            elif name not in found:
+                found[name] = Attribute(annotation, doc)
+            elif found[name].doc is None:
                 found[name].doc = doc
     missing = sorted(set(unresolved) - set(found))
     if missing:
         where = ", ".join(f"self.{n} in {unresolved[n]}" for n in missing)
         raise GeneratorError(f"cannot tell the type of {where}: annotate the assignment")
-    return sorted(found.values(), key=lambda a: a.order)
+    return found
 
 
 def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -739,101 +651,72 @@ def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             continue
         for name in ("body", "orelse", "finalbody"):
-            yield from _own_statements(getattr(stmt, name, []) or [])
-        for handler in getattr(stmt, "handlers", []) or []:
+            yield from _own_statements(getattr(stmt, name, []))
+        for handler in getattr(stmt, "handlers", []):
             yield from _own_statements(handler.body)
 
 
-def _attribute_property(tr: Translator, cls: SourceClass, attr: Attribute) -> list[str]:
-    where = f"{cls.name}.{attr.name}"
-    ind, body_ind = INDENT, INDENT * 2
-    returns = tr.text(cls.module, attr.annotation, runtime=False, where=where)
-    doc = _doc_lines(cls.module, attr.doc, body_ind, tr.twins) if attr.doc is not None else []
-    value = f"self._async.{attr.name}"
-    twin = tr.twin_of(attr.annotation)
-    if twin is not None:
-        expr = f'self._attribute_twin("{attr.name}", {twin}, {value})'
-    else:
-        expr = tr.wrap(attr.annotation, value, where) or value
+def _client_init(tr: Translator, cls: SourceClass) -> list[str]:
+    """The client's ``__init__``: the async client's parameters; builds it and its portal."""
+    init = next((fn for fn in cls.functions if fn.name == "__init__"), None)
+    if init is None:
+        return []
+    sig = _signature(tr, cls, init)
     return [
-        f"{ind}@property",
-        f"{ind}def {attr.name}(self) -> {returns}:",
-        *doc,
-        f"{body_ind}return {expr}",
+        *_def("__init__", sig.params, "None"),
+        *_docstring(tr, cls.source, init.body, BODY),
+        *_call("async_client = ", cls.name, sig.forward),
+        f'{BODY}portal = PortalManager(async_client.aclose, name="composio-router-portal")',
+        f"{BODY}super().__init__(async_client, portal)",
+        f"{BODY}portal.watch(self)",
     ]
 
 
-def _client_members(tr: Translator, cls: SourceClass) -> dict[str, list[str]]:
-    """``__init__`` with the async client's parameters, and ``close``."""
-    ind, body_ind = INDENT, INDENT * 2
-    init = next(
-        (n for n in cls.node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None
-    )
-    aclose = next(n for n in cls.node.body if _is_function(n) and n.name == "aclose")
-    assert isinstance(aclose, ast.AsyncFunctionDef | ast.FunctionDef)
-    tr.imports.add(cls.name, Ref(cls.module.name, cls.name), runtime=True)
-    members: dict[str, list[str]] = {}
-    if init is not None:
-        sig = _signature(tr, cls, init)
-        build = _prefixed(f"{body_ind}async_client = ", _call_lines(cls.name, "", sig.forward, ""))
-        members["__init__"] = [
-            *_def("__init__", sig, ind, returns="None"),
-            *_docstring(cls.module, init.body, body_ind, tr.twins),
-            *build,
-            f"{body_ind}portal = PortalManager(",
-            f"{body_ind}{INDENT}async_client.aclose,",
-            # Forget the parent's connection pool in a forked child (see _portal).
-            f"{body_ind}{INDENT}on_fork=async_client._transport.reset_after_fork,",
-            f'{body_ind}{INDENT}name="composio-router-portal",',
-            f"{body_ind})",
-            f"{body_ind}super().__init__(async_client, portal)",
-            f"{body_ind}portal.watch(self)",
-        ]
+def _close(tr: Translator, cls: SourceClass, aclose: Function) -> list[str]:
+    """The client's ``close``: stops the portal, which runs ``aclose`` on its loop first."""
     sig = _signature(tr, cls, aclose)
-    members["aclose"] = [
-        *_def("close", sig, ind),
-        *_docstring(cls.module, aclose.body, body_ind, tr.twins),
-        f"{body_ind}self._portal.close()",
+    return [
+        *_def("close", sig.params, sig.returns),
+        *_docstring(tr, cls.source, aclose.body, BODY),
+        f"{BODY}self._portal.close()",
     ]
-    return members
 
 
 def generate_class(tr: Translator, cls: SourceClass) -> str:
-    node, ind = cls.node, INDENT
-    tr.imports.add(cls.name, Ref(cls.module.name, cls.name), runtime=True)
-    lines = [f"class {cls.twin}(SyncTwin[{cls.name}]):"]
-    doc = _docstring(cls.module, node.body, ind, tr.twins)
-    lines.extend(doc)
+    tr.imports.add(cls.name, Ref(cls.source.name, cls.name), runtime=True)
+    doc = _docstring(tr, cls.source, cls.node.body, INDENT)
     members: list[list[str]] = []
-    client = _client_members(tr, cls) if cls.is_client else {}
-    if "__init__" in client:
-        members.append(client["__init__"])
-    taken = {n.name for n in node.body if _is_function(n)}
-    for attr in _attributes(tr, cls, taken):
-        members.append(_attribute_property(tr, cls, attr))
-    for fn in node.body:
-        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        public = not fn.name.startswith("_") or fn.name in ASYNC_DUNDERS
-        if fn.name in SKIPPED or not public:
-            continue
-        if fn.name in client:
-            members.append(client[fn.name])
+    if cls.is_client:
+        members.append(_client_init(tr, cls))
+    taken = {fn.name for fn in cls.functions}
+    for name, attr in _attributes(tr, cls, taken).items():
+        members.append(
+            _property(tr, cls, name, attr.annotation, _doc_lines(tr, cls.source, attr.doc, BODY))
+        )
+    for fn in cls.functions:
+        if fn.name in SKIPPED or (fn.name.startswith("_") and fn.name not in ASYNC_DUNDERS):
             continue
         decorators = _decorators(fn)
-        if isinstance(fn, ast.FunctionDef) and decorators == ["property"]:
-            members.append(_property(tr, cls, fn))
+        if fn.name == "aclose" and cls.is_client:
+            members.append(_close(tr, cls, fn))
+        elif decorators == ["property"] and isinstance(fn, ast.FunctionDef):
+            if fn.returns is None:
+                raise GeneratorError(f"{cls.name}.{fn.name}: properties need a return annotation")
+            members.append(
+                _property(tr, cls, fn.name, fn.returns, _docstring(tr, cls.source, fn.body, BODY))
+            )
         elif any(d.endswith(".setter") for d in decorators):
             raise GeneratorError(f"{cls.name}.{fn.name}: property setters are not mirrored yet")
         else:
             members.append(_method(tr, cls, fn))
-    if any(_is_function(n) and n.name == "__repr__" for n in node.body):
-        members.append([f"{ind}def __repr__(self) -> str:", f"{ind * 2}return self._twin_repr()"])
-    if not doc and not members:
-        lines.append(f"{ind}pass")
+    if any(fn.name == "__repr__" for fn in cls.functions):
+        members.append([f"{INDENT}def __repr__(self) -> str:", f"{BODY}return self._twin_repr()"])
+    lines = [f"class {cls.twin}(SyncTwin[{cls.name}]):", *doc]
+    if not doc and not any(members):
+        lines.append(f"{INDENT}pass")
     for member in members:
-        lines.append("")
-        lines.extend(member)
+        if member:
+            lines += ["", *member]
     return "\n".join(lines)
 
 
@@ -841,35 +724,37 @@ def generate_class(tr: Translator, cls: SourceClass) -> str:
 
 
 def render(package_dir: Path = PACKAGE_DIR) -> str:
+    """The text of ``_sync.py`` for the package at ``package_dir``."""
     classes = discover(package_dir)
     if not classes:
         raise GeneratorError("no public Async* classes with async members found")
     imports = Imports()
-    imports.add("annotations", Ref("__future__", "annotations"), runtime=True)
     imports.add("TYPE_CHECKING", Ref("typing", "TYPE_CHECKING"), runtime=True)
     imports.add("Any", Ref("typing", "Any"), runtime=False)
     imports.add("PortalManager", Ref(f"{PACKAGE}._portal", "PortalManager"), runtime=True)
     imports.add("SyncTwin", Ref(f"{PACKAGE}._portal", "SyncTwin"), runtime=True)
     tr = Translator(classes, imports)
-    # Dependencies first is not needed (annotations are lazy); keep a stable, readable order:
-    # clients first, then by name.
+    # Annotations are lazy, so any order works: clients first, then by name.
     ordered = sorted(classes, key=lambda c: (not c.is_client, c.twin))
-    bodies = [generate_class(tr, c) for c in ordered]
-    sources = sorted({c.module.name for c in classes})
-    header = (
-        f"# GENERATED by scripts/generate_sync.py from {', '.join(sources)}"
-        " — do not edit by hand; run `nox -s generate`."
-    )
-    future = "from __future__ import annotations"
+    bodies = [generate_class(tr, c) for c in ordered]  # before imports.render(): it fills them
+    sources = ", ".join(sorted({c.source.name for c in classes}))
     names = sorted(c.twin for c in classes)
-    all_line = f"__all__ = [{', '.join(repr(n).replace(chr(39), chr(34)) for n in names)}]"
+    quoted = [f'"{n}"' for n in names]
+    all_line = f"__all__ = [{', '.join(quoted)}]"
     if len(all_line) > LINE_LENGTH:
-        all_line = "__all__ = [\n" + "".join(f'{INDENT}"{n}",\n' for n in names) + "]"
-    parts = [header, MODULE_DOC, future, imports.render(), all_line, *bodies]
-    text = "\n".join([parts[0], parts[1], "", parts[2], "", parts[3], "", parts[4]])
-    for body in bodies:
-        text += "\n\n\n" + body
-    return text + "\n"
+        all_line = "__all__ = [\n" + "".join(f"{INDENT}{q},\n" for q in quoted) + "]"
+    head = [
+        f"# GENERATED by scripts/generate_sync.py from {sources}"
+        " — do not edit by hand; run `nox -s generate`.",
+        MODULE_DOC,
+        "",
+        "from __future__ import annotations",
+        "",
+        imports.render(),
+        "",
+        all_line,
+    ]
+    return "\n\n\n".join(["\n".join(head), *bodies]) + "\n"
 
 
 def main(argv: Iterable[str] | None = None) -> int:
@@ -886,9 +771,11 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 2
     target: Path = options.output
     current = target.read_text(encoding="utf-8") if target.exists() else ""
+    if current == text:
+        return 0
     if options.check:
-        if current == text:
-            return 0
+        import difflib  # only needed (and only paid for) when the file is stale
+
         rel = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
         sys.stdout.writelines(
             difflib.unified_diff(
@@ -903,9 +790,8 @@ def main(argv: Iterable[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    if current != text:
-        target.write_text(text, encoding="utf-8")
-        print(f"wrote {target}")
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
     return 0
 
 

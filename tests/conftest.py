@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections.abc import AsyncIterator, Iterator
 
@@ -37,14 +38,56 @@ async def session(client: AsyncComposio) -> AsyncSession:
     return await client.create(user_id="user-1")
 
 
-@pytest.fixture(autouse=True)
-def _no_leaked_threads() -> Iterator[None]:
-    """Every test must stop the threads it started (worker threads of anyio excepted: pooled)."""
-    before = {t.ident for t in threading.enumerate()}
-    yield
-    gc.collect()
-    leaked = [
+# Pooled worker threads outlive a test by design: anyio's (idle for 10 s), asyncio's default
+# executor, and the SDK's process-wide pool for `def` custom tools.
+_POOLED_THREADS = ("AnyIO worker thread", "asyncio_", "composio-router-tool")
+
+
+def _new_threads(before: set[int | None]) -> list[threading.Thread]:
+    return [
         t for t in threading.enumerate()
-        if t.ident not in before and t.is_alive() and not t.name.startswith(("AnyIO worker thread", "asyncio_"))
+        if t.ident not in before and t.is_alive() and not t.name.startswith(_POOLED_THREADS)
     ]
+
+
+def _open_fds() -> set[str]:
+    try:
+        return set(os.listdir("/proc/self/fd"))
+    except OSError:  # no /proc (macOS): the thread check and pytest's own collection remain
+        return set()
+
+
+def _describe(fds: set[str]) -> list[str]:
+    out = []
+    for fd in sorted(fds, key=int):
+        try:
+            out.append(f"{fd} -> {os.readlink(f'/proc/self/fd/{fd}')}")
+        except OSError:
+            pass  # closed in the meantime
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _no_leaks() -> Iterator[None]:
+    """Every test must stop the threads it started and close the sockets and files it opened.
+
+    A full garbage collection after every test would find unclosed clients in reference
+    cycles at once, but costs ~0.2 s per test once the provider SDKs are loaded (about
+    two minutes of the suite). So the cheap signs are checked first: a new thread, or
+    more open file descriptors (every socket is one). Only then is the collection run,
+    which lets the finalizers of unreachable clients warn (an error in this suite,
+    attributed to this test) and close what they hold; whatever is still open after it
+    is a real leak. pytest collects once more at the end of the session, which catches a
+    leaked object that holds neither a thread nor a descriptor.
+    """
+    threads_before = {t.ident for t in threading.enumerate()}
+    fds_before = _open_fds()
+    yield
+    leaked = _new_threads(threads_before)
+    opened = _open_fds() - fds_before
+    if leaked or opened:
+        gc.collect()
+        leaked = _new_threads(threads_before)
+        opened = _open_fds() - fds_before
     assert not leaked, f"threads left running: {[t.name for t in leaked]}"
+    assert not opened, f"file descriptors left open: {_describe(opened)}"

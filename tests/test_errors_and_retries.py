@@ -54,10 +54,10 @@ async def test_status_to_class(session: AsyncSession, emulator: Emulator, status
     assert err.slug and str(status) in str(err)
 
 
-async def test_envelope_fields_are_parsed(session: AsyncSession) -> None:
-    # A real 400 from the server's own validation: unknown argument key in a closed body.
+async def test_envelope_fields_are_parsed(client: AsyncComposio) -> None:
+    # A real 404 from the server: the session does not exist.
     with pytest.raises(NotFoundError) as info:
-        await session._client.use("trs_doesNotExist")
+        await client.use("trs_doesNotExist")
     err = info.value
     assert err.code is not None and err.slug and err.message
     assert isinstance(err.body, dict) and "error" in err.body

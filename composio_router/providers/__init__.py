@@ -20,12 +20,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._base import BaseProvider, IdentityProvider, Provider, ToolCallRequest, ToolOutput
+    from ..modifiers import Modifier, Modifiers, after_execute, before_execute, schema_modifier
+    from ._base import (
+        BaseProvider,
+        IdentityProvider,
+        Provider,
+        ToolBinding,
+        ToolCallRequest,
+        ToolOutput,
+        ToolRunner,
+    )
     from .anthropic import AnthropicProvider
     from .gemini import GeminiProvider
     from .langchain import LangChainProvider
     from .mcp import McpConfig, McpProvider, mcp_config
-    from .modifiers import Modifier, Modifiers, after_execute, before_execute, schema_modifier
     from .openai import OpenAIProvider
     from .openai_responses import OpenAIResponsesProvider
 
@@ -33,11 +41,12 @@ if TYPE_CHECKING:
 # pay the import time of the other five (the import-time target of the benchmarks).
 _WHERE = {
     "BaseProvider": "_base", "IdentityProvider": "_base", "Provider": "_base",
-    "ToolCallRequest": "_base", "ToolOutput": "_base",
+    "ToolBinding": "_base", "ToolCallRequest": "_base", "ToolOutput": "_base", "ToolRunner": "_base",
     "AnthropicProvider": "anthropic", "GeminiProvider": "gemini", "LangChainProvider": "langchain",
     "McpConfig": "mcp", "McpProvider": "mcp", "mcp_config": "mcp",
-    "Modifier": "modifiers", "Modifiers": "modifiers", "after_execute": "modifiers",
-    "before_execute": "modifiers", "schema_modifier": "modifiers",
+    # Modifiers live in composio_router.modifiers; re-exported here, where providers take them.
+    "Modifier": "..modifiers", "Modifiers": "..modifiers", "after_execute": "..modifiers",
+    "before_execute": "..modifiers", "schema_modifier": "..modifiers",
     "OpenAIProvider": "openai", "OpenAIResponsesProvider": "openai_responses",
 }
 
@@ -46,7 +55,7 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'composio_router.providers' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return getattr(importlib.import_module(module if module.startswith(".") else f".{module}", __name__), name)
 
 
 __all__ = [
@@ -62,8 +71,10 @@ __all__ = [
     "OpenAIProvider",
     "OpenAIResponsesProvider",
     "Provider",
+    "ToolBinding",
     "ToolCallRequest",
     "ToolOutput",
+    "ToolRunner",
     "after_execute",
     "before_execute",
     "mcp_config",

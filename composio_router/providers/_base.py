@@ -1,45 +1,42 @@
-"""The provider contract: how a session's tools are handed to an LLM framework, and
-how the framework's tool calls come back.
+"""The provider contract: how a session's tools are handed to an LLM framework, and how
+the framework's tool calls are read and answered.
 
-A provider does two things, both without importing its framework's SDK at import time:
+A provider is pure. It never runs a tool, never sends a request and never imports its
+framework's SDK at import time. It does three things:
 
-* :meth:`Provider.wrap_tools`: a pure conversion of the SDK's :class:`Tool` models
-  (after schema modifiers) to the framework's tool collection. No I/O.
-* :meth:`Provider.handle_tool_calls`: take a model response (the SDK's object or its
-  plain ``dict`` form), run every tool call of the turn concurrently through
-  ``session.multi_execute`` and return ready-to-send messages, in call order.
+* :meth:`Provider.wrap_tools`: convert the SDK's :class:`Tool` models (after schema
+  modifiers) to the framework's tool collection;
+* :meth:`Provider.parse_tool_calls`: read a model response (the SDK's object or its
+  plain ``dict`` form) into provider-neutral :class:`ToolCallRequest` objects;
+* :meth:`Provider.format_results`: write :class:`ToolOutput` objects back as the
+  framework's messages, in call order.
 
-:class:`BaseProvider` implements the second from two small hooks,
-:meth:`~BaseProvider.parse_tool_calls` and :meth:`~BaseProvider.format_results`.
-
-Tool results become message content as the compact JSON (orjson) of
-``{"successful": bool, "data": ..., "error": str | None}``: the model sees the data,
-whether the call worked and why not, the same for every provider.
+Running the calls in between is the session's job (``session.handle_tool_calls``).
+Tools that run themselves (LangChain's) get a :class:`ToolRunner` from the session in
+a :class:`ToolBinding`, and call it; they never see the session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import orjson
 from attrs import frozen
 
-from ..models._unset import UNSET, Unset
+from ..models.session import McpServer
+from ..models.tool_calls import ToolCallRequest, ToolOutput
 from ..models.tools import Tool
-from .modifiers import Modifiers, apply_schema_modifiers
-
-if TYPE_CHECKING:
-    from ..fanout import BatchItemResult
-    from ..session import AsyncSession
+from ..modifiers import Modifiers, apply_schema_modifiers
 
 __all__ = [
     "BaseProvider",
     "IdentityProvider",
     "Provider",
+    "ToolBinding",
     "ToolCallRequest",
     "ToolOutput",
-    "execute_tool_calls",
+    "ToolRunner",
     "parse_arguments",
     "to_plain",
 ]
@@ -47,69 +44,68 @@ __all__ = [
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
-HANDLE_BATCH = 20
-"""Tool calls per ``multi_execute`` batch in ``handle_tool_calls`` (the product's batch cap)."""
+
+class ToolRunner(Protocol):
+    """Runs one tool call for a tool object that runs itself; given by the session."""
+
+    async def run(self, call: ToolCallRequest) -> ToolOutput:
+        """Run ``call`` (awaited on the session's event loop)."""
+        ...
+
+    def run_blocking(self, call: ToolCallRequest) -> ToolOutput:
+        """Run ``call`` from a thread that is not the session's event loop, blocking it."""
+        ...
+
+
+@frozen
+class ToolBinding:
+    """What a session hands a provider beside its tools.
+
+    ``runner`` runs a call (for tool objects that run themselves); ``mcp`` is the
+    session's hosted MCP server (for providers that hand out that instead of tools).
+    """
+
+    runner: ToolRunner
+    mcp: McpServer
 
 
 @runtime_checkable
 class Provider(Protocol[T_co]):
-    """Turns the SDK's tool schemas into one framework's tool collection, and runs its tool calls."""
+    """Turns the SDK's tool schemas into one framework's tools, and reads and answers its tool calls."""
 
     name: str
 
     def wrap_tools(
-        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, session: AsyncSession | None = None
+        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, binding: ToolBinding | None = None
     ) -> T_co:
         """Convert ``tools``; schema ``modifiers`` rewrite them first.
 
-        ``session`` is only used by providers whose tools run themselves (LangChain).
+        ``binding`` is given by a session; only providers whose output runs itself or
+        points at the session's MCP server need it.
         """
         ...
 
-    async def handle_tool_calls(
-        self,
-        response: Any,
-        session: AsyncSession,
-        *,
-        modifiers: Modifiers = None,
-        timeout: float | None | Unset = UNSET,
-    ) -> list[Any]:
-        """Run the tool calls of ``response`` and return the messages that answer them, in order."""
+    def parse_tool_calls(self, response: Any) -> list[ToolCallRequest]:
+        """The tool calls in ``response`` (SDK object or dict form), in order."""
         ...
 
+    def prepare_calls(
+        self, calls: list[ToolCallRequest], schemas: Mapping[str, Mapping[str, Any]]
+    ) -> list[ToolCallRequest]:
+        """Fix up parsed calls before they run; ``schemas`` maps slugs to input schemas.
 
-@frozen
-class ToolCallRequest:
-    """One tool call a model asked for, in provider-neutral form.
+        Only called with schemas when :attr:`needs_tool_schemas` is true.
+        """
+        ...
 
-    ``arguments`` is None when they could not be read (``error`` says why): that
-    call is answered with an error and not run.
-    """
+    @property
+    def needs_tool_schemas(self) -> bool:
+        """Whether :meth:`prepare_calls` needs the session's tool schemas (strict mode does)."""
+        ...
 
-    id: str | None
-    name: str
-    arguments: dict[str, Any] | None
-    error: str | None = None
-
-
-@frozen
-class ToolOutput:
-    """The outcome of one :class:`ToolCallRequest`."""
-
-    call: ToolCallRequest
-    successful: bool
-    data: Any
-    error: str | None
-    item: BatchItemResult | None = None
-    """The batch slot the call ran in; None if it never ran (unreadable arguments)."""
-
-    def payload(self) -> dict[str, Any]:
-        """What the model is shown: ``{"successful", "data", "error"}``."""
-        return {"successful": self.successful, "data": self.data, "error": self.error}
-
-    def content(self) -> str:
-        """:meth:`payload` as compact JSON (non-JSON values from custom tools become strings)."""
-        return orjson.dumps(self.payload(), default=str).decode()
+    def format_results(self, outputs: Sequence[ToolOutput]) -> list[Any]:
+        """The messages that answer ``outputs``, in the same order."""
+        ...
 
 
 def to_plain(obj: Any) -> Any:
@@ -147,54 +143,22 @@ def parse_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
     return None, f"the arguments must be a JSON object, got {type(raw).__name__}"
 
 
-async def execute_tool_calls(
-    session: AsyncSession,
-    calls: Sequence[ToolCallRequest],
-    *,
-    modifiers: Modifiers = None,
-    timeout: float | None | Unset = UNSET,
-) -> list[ToolOutput]:
-    """Run ``calls`` through ``session.multi_execute``; outputs in call order.
-
-    One batch runs every call at once (custom tools in this process, the rest
-    remotely). More than :data:`HANDLE_BATCH` calls are split into consecutive
-    batches of 20, each with its own ``timeout``, rather than refused: a model
-    answer is not something the caller can shorten. A call with unreadable
-    arguments is answered with an error and not sent.
-    """
-    outputs: list[ToolOutput | None] = [None] * len(calls)
-    runnable: list[int] = []
-    for i, call in enumerate(calls):
-        if call.arguments is None:
-            outputs[i] = ToolOutput(call=call, successful=False, data={}, error=call.error or "unreadable arguments")
-        else:
-            runnable.append(i)
-    for start in range(0, len(runnable), HANDLE_BATCH):
-        chunk = runnable[start : start + HANDLE_BATCH]
-        batch = await session.multi_execute(
-            [(calls[i].name, calls[i].arguments) for i in chunk], modifiers=modifiers, timeout=timeout
-        )
-        for i, item in zip(chunk, batch.results, strict=True):
-            outputs[i] = ToolOutput(
-                call=calls[i], successful=item.successful, data=item.data, error=item.error, item=item
-            )
-    return [o for o in outputs if o is not None]
-
-
 class BaseProvider(Generic[T]):
-    """Shared machinery: subclasses convert one tool and read/answer their tool calls."""
+    """Shared machinery: subclasses convert tools and read and answer their tool calls."""
 
     name: str = "base"
 
+    @property
+    def needs_tool_schemas(self) -> bool:
+        return False
+
     def wrap_tools(
-        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, session: AsyncSession | None = None
+        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, binding: ToolBinding | None = None
     ) -> T:
         """Apply schema ``modifiers`` to ``tools``, then convert them (pure, no I/O)."""
-        return self.convert_tools(apply_schema_modifiers(tools, modifiers), modifiers=modifiers, session=session)
+        return self.convert_tools(apply_schema_modifiers(tools, modifiers), binding=binding)
 
-    def convert_tools(
-        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, session: AsyncSession | None = None
-    ) -> T:
+    def convert_tools(self, tools: Sequence[Tool], *, binding: ToolBinding | None = None) -> T:
         """Convert already-modified tools to this provider's collection."""
         raise NotImplementedError
 
@@ -202,32 +166,15 @@ class BaseProvider(Generic[T]):
         """The tool calls in ``response`` (SDK object or dict form), in order."""
         raise NotImplementedError
 
+    def prepare_calls(
+        self, calls: list[ToolCallRequest], schemas: Mapping[str, Mapping[str, Any]]
+    ) -> list[ToolCallRequest]:
+        """Parsed calls, unchanged (strict-mode providers strip their nulls here)."""
+        return calls
+
     def format_results(self, outputs: Sequence[ToolOutput]) -> list[Any]:
         """The messages that answer ``outputs``, in the same order."""
         raise NotImplementedError
-
-    async def prepare_calls(self, calls: list[ToolCallRequest], session: AsyncSession) -> list[ToolCallRequest]:
-        """Hook to fix up parsed calls before they run (strict mode strips its nulls here)."""
-        return calls
-
-    async def handle_tool_calls(
-        self,
-        response: Any,
-        session: AsyncSession,
-        *,
-        modifiers: Modifiers = None,
-        timeout: float | None | Unset = UNSET,
-    ) -> list[Any]:
-        """Run every tool call in ``response`` concurrently; the answering messages in call order.
-
-        A response without tool calls returns ``[]`` and sends nothing.
-        """
-        calls = self.parse_tool_calls(response)
-        if not calls:
-            return []
-        calls = await self.prepare_calls(calls, session)
-        outputs = await execute_tool_calls(session, calls, modifiers=modifiers, timeout=timeout)
-        return self.format_results(outputs)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -243,9 +190,7 @@ class IdentityProvider(BaseProvider[list[Tool]]):
 
     name = "identity"
 
-    def convert_tools(
-        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, session: AsyncSession | None = None
-    ) -> list[Tool]:
+    def convert_tools(self, tools: Sequence[Tool], *, binding: ToolBinding | None = None) -> list[Tool]:
         return list(tools)
 
     def parse_tool_calls(self, response: Any) -> list[ToolCallRequest]:

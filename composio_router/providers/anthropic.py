@@ -7,16 +7,12 @@ Pure conversion; the ``anthropic`` package is never imported (plain dicts shaped
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import InvalidInputError
 from ..models.tools import Tool
-from ._base import BaseProvider, ToolCallRequest, ToolOutput, parse_arguments, to_plain
+from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, parse_arguments, to_plain
 from ._jsonschema import object_root
-from .modifiers import Modifiers
-
-if TYPE_CHECKING:
-    from ..session import AsyncSession
 
 __all__ = ["AnthropicProvider"]
 
@@ -48,9 +44,7 @@ class AnthropicProvider(BaseProvider[list[dict[str, Any]]]):
     def __repr__(self) -> str:
         return f"AnthropicProvider(cache_control={self.cache_control!r})"
 
-    def convert_tools(
-        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, session: AsyncSession | None = None
-    ) -> list[dict[str, Any]]:
+    def convert_tools(self, tools: Sequence[Tool], *, binding: ToolBinding | None = None) -> list[dict[str, Any]]:
         out = []
         for tool in tools:
             param: dict[str, Any] = {"name": tool.slug}

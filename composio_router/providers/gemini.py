@@ -7,15 +7,11 @@ subset Gemini's ``Schema`` accepts (see :func:`._jsonschema.to_gemini_schema`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..models.tools import Tool
-from ._base import BaseProvider, ToolCallRequest, ToolOutput, parse_arguments, to_plain
+from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, parse_arguments, to_plain
 from ._jsonschema import to_gemini_schema
-from .modifiers import Modifiers
-
-if TYPE_CHECKING:
-    from ..session import AsyncSession
 
 __all__ = ["GeminiProvider", "gemini_function_declaration"]
 
@@ -48,9 +44,7 @@ class GeminiProvider(BaseProvider[list[dict[str, Any]]]):
 
     name = "gemini"
 
-    def convert_tools(
-        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, session: AsyncSession | None = None
-    ) -> list[dict[str, Any]]:
+    def convert_tools(self, tools: Sequence[Tool], *, binding: ToolBinding | None = None) -> list[dict[str, Any]]:
         return [gemini_function_declaration(t) for t in tools]
 
     def parse_tool_calls(self, response: Any) -> list[ToolCallRequest]:

@@ -12,30 +12,24 @@ returns the same JSON content as the other providers.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-
-import anyio.from_thread
-import anyio.lowlevel
 
 from ..errors import InvalidInputError
 from ..models.tools import Tool
 from ._base import (
     BaseProvider,
+    ToolBinding,
     ToolCallRequest,
     ToolOutput,
-    execute_tool_calls,
+    ToolRunner,
     parse_arguments,
     to_plain,
 )
 from ._jsonschema import object_root
-from .modifiers import Modifiers
 
 if TYPE_CHECKING:
     from langchain_core.tools import StructuredTool
-
-    from ..session import AsyncSession
 
 __all__ = ["LangChainProvider", "require_langchain"]
 
@@ -50,14 +44,6 @@ def require_langchain() -> None:
         raise ImportError(_INSTALL_HINT) from exc
 
 
-def _running_loop() -> tuple[Any, int] | None:
-    """The running loop's token and thread, to hand sync calls back to it."""
-    try:
-        return anyio.lowlevel.current_token(), threading.get_ident()
-    except Exception:  # not in an async context: sync calls cannot reach a loop
-        return None
-
-
 class LangChainProvider(BaseProvider[list["StructuredTool"]]):
     """``StructuredTool`` objects bound to a session: ``session.tools()`` with this provider.
 
@@ -68,48 +54,14 @@ class LangChainProvider(BaseProvider[list["StructuredTool"]]):
 
     name = "langchain"
 
-    def convert_tools(
-        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, session: AsyncSession | None = None
-    ) -> list[StructuredTool]:
-        if session is None:
+    def convert_tools(self, tools: Sequence[Tool], *, binding: ToolBinding | None = None) -> list[StructuredTool]:
+        if binding is None:
             raise InvalidInputError(
                 "LangChain tools run themselves and need a session: use session.tools() or "
                 "session.get_provider_tools(LangChainProvider())"
             )
         require_langchain()
-        loop = _running_loop()
-        return [self._tool(t, session, modifiers, loop) for t in tools]
-
-    def _tool(
-        self, tool: Tool, session: AsyncSession, modifiers: Modifiers, loop: tuple[Any, int] | None
-    ) -> StructuredTool:
-        from langchain_core.tools import StructuredTool
-
-        slug = tool.slug
-
-        async def run(**arguments: Any) -> str:
-            [output] = await _execute(session, slug, arguments, modifiers)
-            return output.content()
-
-        def run_sync(**arguments: Any) -> str:
-            if loop is None:
-                raise RuntimeError(
-                    f"{slug}: sync invoke() needs tools built inside the event loop (session.tools()); "
-                    "use ainvoke() instead"
-                )
-            token, loop_thread = loop
-            if threading.get_ident() == loop_thread:
-                # Blocking here would deadlock the loop the call must run on.
-                raise RuntimeError(f"{slug}: invoke() was called on the event loop's own thread; use ainvoke()")
-            return _run_on(token, run, arguments)
-
-        return StructuredTool(
-            name=slug,
-            description=tool.description or tool.name or slug,
-            args_schema=object_root(tool.input_parameters),
-            func=run_sync,
-            coroutine=run,
-        )
+        return [_structured_tool(t, binding.runner) for t in tools]
 
     def parse_tool_calls(self, response: Any) -> list[ToolCallRequest]:
         data = getattr(response, "tool_calls", None)
@@ -140,15 +92,21 @@ class LangChainProvider(BaseProvider[list["StructuredTool"]]):
         ]
 
 
-async def _execute(session: AsyncSession, slug: str, arguments: dict[str, Any], modifiers: Modifiers) -> list[ToolOutput]:
-    # Through multi_execute like handle_tool_calls: custom tools, modifiers, errors as content.
-    call = ToolCallRequest(id=None, name=slug, arguments=arguments)
-    return await execute_tool_calls(session, [call], modifiers=modifiers)
+def _structured_tool(tool: Tool, runner: ToolRunner) -> StructuredTool:
+    from langchain_core.tools import StructuredTool
 
+    slug = tool.slug
 
-def _run_on(token: Any, fn: Any, arguments: dict[str, Any]) -> str:
-    async def call() -> str:
-        result: str = await fn(**arguments)
-        return result
+    async def run(**arguments: Any) -> str:
+        return (await runner.run(ToolCallRequest(id=None, name=slug, arguments=arguments))).content()
 
-    return anyio.from_thread.run(call, token=token)
+    def run_sync(**arguments: Any) -> str:
+        return runner.run_blocking(ToolCallRequest(id=None, name=slug, arguments=arguments)).content()
+
+    return StructuredTool(
+        name=slug,
+        description=tool.description or tool.name or slug,
+        args_schema=object_root(tool.input_parameters),
+        func=run_sync,
+        coroutine=run,
+    )

@@ -9,21 +9,26 @@ for the API's own origin) and the transport; :class:`McpProvider` makes that wha
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from attrs import field, frozen
 
 from ..errors import InvalidInputError
-from ..models._unset import UNSET, Unset
+from ..models.session import McpServer
 from ..models.tools import Tool
-from .modifiers import Modifiers
-
-if TYPE_CHECKING:
-    from ..session import AsyncSession
+from ..modifiers import Modifiers
+from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput
 
 __all__ = ["McpConfig", "McpProvider", "mcp_config"]
 
 McpTransport = Literal["streamable_http", "sse"]
+
+
+class HasMcpServer(Protocol):
+    """Anything with the session's ``mcp`` server: ``AsyncSession`` and ``Session`` both have it."""
+
+    @property
+    def mcp(self) -> McpServer: ...
 
 
 @frozen
@@ -56,16 +61,19 @@ class McpConfig:
         }
 
 
-def mcp_config(session: AsyncSession, *, name: str = "composio") -> McpConfig:
-    """The session's MCP server config (no I/O: read from the session object)."""
+def _config(server: McpServer, name: str) -> McpConfig:
     if not isinstance(name, str) or not name:
         raise InvalidInputError(f"name must be a non-empty string, got {name!r}")
-    server = session.mcp
     transport: McpTransport = "sse" if server.type.lower() == "sse" else "streamable_http"
     return McpConfig(name=name, url=server.url, transport=transport, headers=dict(server.headers))
 
 
-class McpProvider:
+def mcp_config(session: HasMcpServer, *, name: str = "composio") -> McpConfig:
+    """The session's MCP server config (no I/O: read from the session object)."""
+    return _config(session.mcp, name)
+
+
+class McpProvider(BaseProvider[McpConfig]):
     """``session.tools()`` returns the :class:`McpConfig` of the session's MCP server.
 
     Schema modifiers do not apply (the server hands out the schemas), and there are no
@@ -81,18 +89,17 @@ class McpProvider:
         return f"McpProvider(server_name={self.server_name!r})"
 
     def wrap_tools(
-        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, session: AsyncSession | None = None
+        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, binding: ToolBinding | None = None
     ) -> McpConfig:
-        if session is None:
-            raise InvalidInputError("the MCP config belongs to a session: use session.tools() or mcp_config(session)")
-        return mcp_config(session, name=self.server_name)
+        return self.convert_tools(tools, binding=binding)  # the server's schemas: nothing to modify
 
-    async def handle_tool_calls(
-        self,
-        response: Any,
-        session: AsyncSession,
-        *,
-        modifiers: Modifiers = None,
-        timeout: float | None | Unset = UNSET,
-    ) -> list[Any]:
+    def convert_tools(self, tools: Sequence[Tool], *, binding: ToolBinding | None = None) -> McpConfig:
+        if binding is None:
+            raise InvalidInputError("the MCP config belongs to a session: use session.tools() or mcp_config(session)")
+        return _config(binding.mcp, self.server_name)
+
+    def parse_tool_calls(self, response: Any) -> list[ToolCallRequest]:
+        raise InvalidInputError("MCP clients run tool calls on the MCP server; there is nothing to handle locally")
+
+    def format_results(self, outputs: Sequence[ToolOutput]) -> list[Any]:
         raise InvalidInputError("MCP clients run tool calls on the MCP server; there is nothing to handle locally")

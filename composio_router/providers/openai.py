@@ -7,15 +7,11 @@ dicts shaped as ``ChatCompletionToolParam`` / ``ChatCompletionToolMessageParam``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..models.tools import Tool
-from ._base import BaseProvider, ToolCallRequest, ToolOutput, parse_arguments, to_plain
+from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, parse_arguments, to_plain
 from ._jsonschema import object_root, strip_optional_nulls, to_openai_strict
-from .modifiers import Modifiers
-
-if TYPE_CHECKING:
-    from ..session import AsyncSession
 
 __all__ = ["OpenAIProvider", "openai_function"]
 
@@ -36,9 +32,10 @@ def openai_function(tool: Tool, *, strict: bool = False) -> dict[str, Any]:
     return fn
 
 
-async def strip_strict_nulls(calls: list[ToolCallRequest], session: AsyncSession) -> list[ToolCallRequest]:
+def strip_strict_nulls(
+    calls: list[ToolCallRequest], schemas: Mapping[str, Mapping[str, Any]]
+) -> list[ToolCallRequest]:
     """Drop the ``null`` values strict mode made the model send for optional properties."""
-    schemas = {t.slug: t.input_parameters for t in await session.get_meta_tools()}
     out = []
     for call in calls:
         schema = schemas.get(call.name)
@@ -68,9 +65,7 @@ class OpenAIProvider(BaseProvider[list[dict[str, Any]]]):
     def __repr__(self) -> str:
         return f"OpenAIProvider(strict={self.strict})"
 
-    def convert_tools(
-        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, session: AsyncSession | None = None
-    ) -> list[dict[str, Any]]:
+    def convert_tools(self, tools: Sequence[Tool], *, binding: ToolBinding | None = None) -> list[dict[str, Any]]:
         return [{"type": "function", "function": openai_function(t, strict=self.strict)} for t in tools]
 
     def parse_tool_calls(self, response: Any) -> list[ToolCallRequest]:
@@ -90,8 +85,14 @@ class OpenAIProvider(BaseProvider[list[dict[str, Any]]]):
             calls.append(ToolCallRequest(id=item.get("id"), name=str(fn.get("name")), arguments=arguments, error=error))
         return calls
 
-    async def prepare_calls(self, calls: list[ToolCallRequest], session: AsyncSession) -> list[ToolCallRequest]:
-        return await strip_strict_nulls(calls, session) if self.strict else calls
+    @property
+    def needs_tool_schemas(self) -> bool:
+        return self.strict  # to strip the nulls strict mode makes the model send
+
+    def prepare_calls(
+        self, calls: list[ToolCallRequest], schemas: Mapping[str, Mapping[str, Any]]
+    ) -> list[ToolCallRequest]:
+        return strip_strict_nulls(calls, schemas) if self.strict else calls
 
     def format_results(self, outputs: Sequence[ToolOutput]) -> list[Any]:
         return [{"role": "tool", "tool_call_id": o.call.id, "content": o.content()} for o in outputs]

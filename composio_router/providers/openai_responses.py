@@ -7,15 +7,11 @@ Pure conversion; the ``openai`` package is never imported (plain dicts shaped as
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..models.tools import Tool
-from ._base import BaseProvider, ToolCallRequest, ToolOutput, parse_arguments, to_plain
-from .modifiers import Modifiers
+from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, parse_arguments, to_plain
 from .openai import openai_function, strip_strict_nulls
-
-if TYPE_CHECKING:
-    from ..session import AsyncSession
 
 __all__ = ["OpenAIResponsesProvider"]
 
@@ -44,9 +40,7 @@ class OpenAIResponsesProvider(BaseProvider[list[dict[str, Any]]]):
     def __repr__(self) -> str:
         return f"OpenAIResponsesProvider(strict={self.strict})"
 
-    def convert_tools(
-        self, tools: Sequence[Tool], *, modifiers: Modifiers = None, session: AsyncSession | None = None
-    ) -> list[dict[str, Any]]:
+    def convert_tools(self, tools: Sequence[Tool], *, binding: ToolBinding | None = None) -> list[dict[str, Any]]:
         out = []
         for tool in tools:
             fn = openai_function(tool, strict=self.strict)
@@ -68,8 +62,14 @@ class OpenAIResponsesProvider(BaseProvider[list[dict[str, Any]]]):
             )
         return calls
 
-    async def prepare_calls(self, calls: list[ToolCallRequest], session: AsyncSession) -> list[ToolCallRequest]:
-        return await strip_strict_nulls(calls, session) if self.strict else calls
+    @property
+    def needs_tool_schemas(self) -> bool:
+        return self.strict  # to strip the nulls strict mode makes the model send
+
+    def prepare_calls(
+        self, calls: list[ToolCallRequest], schemas: Mapping[str, Mapping[str, Any]]
+    ) -> list[ToolCallRequest]:
+        return strip_strict_nulls(calls, schemas) if self.strict else calls
 
     def format_results(self, outputs: Sequence[ToolOutput]) -> list[Any]:
         return [{"type": "function_call_output", "call_id": o.call.id, "output": o.content()} for o in outputs]

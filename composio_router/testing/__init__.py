@@ -1,29 +1,35 @@
-"""The Composio Tool Router emulator: an offline, in-memory implementation of the Tool
-Router HTTP API for testing agents and SDKs over real loopback sockets.
+"""The Tool Router emulator, under the SDK's name: a re-export of :mod:`composio_router_emulator`.
 
->>> async with Emulator() as emu:          # doctest: +SKIP
-...     client = AsyncComposio(api_key="test", base_url=emu.url)
-
-It is written from the wire specification alone and imports nothing from the SDK, so a
-wrong field name in the SDK cannot be mirrored here and go unnoticed.
+The emulator is its own top-level package (shipped in this distribution) because it is
+written from the wire specification and must not use the SDK's code; this module keeps
+``from composio_router.testing import Emulator`` working for SDK users. Importing it
+loads the SDK (it lives inside ``composio_router``); import ``composio_router_emulator``
+directly where that matters.
 """
 
 from __future__ import annotations
 
-from ._catalog import Catalog, ToolDef, ToolkitDef
-from ._emulator import Emulator
-from ._faults import Fault, Faults
-from ._journal import Journal, JournalEntry
-from ._state import ConnectedAccount, StoredSession
+from composio_router_emulator import (
+    Catalog,
+    Emulator,
+    Fault,
+    Faults,
+    Journal,
+    JournalEntry,
+    StoredAccount,
+    StoredSession,
+    ToolDef,
+    ToolkitDef,
+)
 
 __all__ = [
     "Catalog",
-    "ConnectedAccount",
     "Emulator",
     "Fault",
     "Faults",
     "Journal",
     "JournalEntry",
+    "StoredAccount",
     "StoredSession",
     "ToolDef",
     "ToolkitDef",

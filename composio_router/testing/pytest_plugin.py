@@ -1,38 +1,16 @@
-"""pytest fixtures for testing your own agent against the emulator, offline.
+"""The emulator's pytest fixtures under the SDK's name; see :mod:`composio_router_emulator.pytest_plugin`.
 
-Enable them in your ``conftest.py``::
+Enable them in your ``conftest.py`` with either name::
 
     pytest_plugins = ["composio_router.testing.pytest_plugin"]
+    pytest_plugins = ["composio_router_emulator.pytest_plugin"]   # without loading the SDK
 
-then ask for ``composio_emulator`` in an async test (anyio or pytest-asyncio) or
-``composio_emulator_thread`` in a sync one. Each test gets a fresh emulator on
-127.0.0.1 with its own state, journal and faults; point your client at ``.url``
-with any non-empty API key.
-
-Opt-in on purpose (no ``pytest11`` entry point): installing the SDK must not
-change anyone's test run.
+pytest collects fixtures from a plugin module's namespace, so the re-exported functions
+register here exactly as they do in their own module.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
-
-from ._emulator import Emulator
+from composio_router_emulator.pytest_plugin import composio_emulator, composio_emulator_thread
 
 __all__ = ["composio_emulator", "composio_emulator_thread"]
-
-
-@pytest.fixture
-async def composio_emulator() -> AsyncIterator[Emulator]:
-    """A running emulator in the test's event loop."""
-    async with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def composio_emulator_thread() -> Iterator[Emulator]:
-    """A running emulator on its own loop in a background thread, for sync tests."""
-    with Emulator.running_in_thread() as emulator:
-        yield emulator

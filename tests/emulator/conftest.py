@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from composio_router.testing import Emulator
+from composio_router_emulator import Emulator
 
 API_KEY = "test-project-key"
 P = "/api/v3.1/tool_router/session"

@@ -5,7 +5,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from composio_router.testing import Emulator
+from composio_router_emulator import Emulator
 
 from .conftest import P, assert_error, call, new_session
 

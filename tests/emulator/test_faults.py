@@ -6,7 +6,7 @@ import json
 import aiohttp
 import pytest
 
-from composio_router.testing import Emulator
+from composio_router_emulator import Emulator
 
 from .conftest import API_KEY, P, assert_error, call, new_session
 

@@ -10,7 +10,7 @@ import anyio
 import pytest
 import trustme
 
-from composio_router.testing import Emulator
+from composio_router_emulator import Emulator
 
 from .conftest import API_KEY, P, call, new_session
 

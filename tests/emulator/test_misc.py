@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from composio_router.testing import Emulator
+from composio_router_emulator import Emulator
 
 from .conftest import API_KEY, P, assert_error, call, new_session
 
@@ -179,11 +179,19 @@ async def test_thread_emulator_used_from_an_event_loop() -> None:
             emu.complete_link(ca)
 
 
-def test_cli_serve_prints_one_line_and_stops_on_sigterm() -> None:
-    code = "from composio_router.testing._cli import serve; serve(port=0)"
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-c", "from composio_router_emulator.cli import serve; serve(port=0)"],
+        ["-m", "composio_router_emulator", "--port", "0"],
+        ["-m", "composio_router", "emulator", "--port", "0"],
+    ],
+    ids=["serve", "python -m composio_router_emulator", "python -m composio_router emulator"],
+)
+def test_cli_serve_prints_one_line_and_stops_on_sigterm(args: list[str]) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", code],
+        [sys.executable, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,

@@ -25,7 +25,7 @@ import pytest
 import composio_router
 from composio_router import APITimeoutError, AsyncComposio, AsyncSession, Composio, tool
 from composio_router.testing import Emulator
-from composio_router.testing._faults import Fault
+from composio_router_emulator._faults import Fault
 
 from .conftest import API_KEY
 

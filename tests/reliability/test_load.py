@@ -23,7 +23,7 @@ import pytest
 
 from composio_router import AsyncComposio, AsyncSession, ComposioError
 from composio_router.testing import Emulator
-from composio_router.testing._journal import JournalEntry
+from composio_router_emulator._journal import JournalEntry
 
 from .conftest import API_KEY
 

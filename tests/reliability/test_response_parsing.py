@@ -16,7 +16,9 @@ import contextlib
 import copy
 import functools
 import gzip
+import importlib
 import pickle
+import sys
 import types
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -42,9 +44,6 @@ from composio_router import (
     Session,
     tool,
 )
-from composio_router import client as client_module
-from composio_router import connections as connections_module
-from composio_router import session as session_module
 from composio_router._config import ClientOptions
 from composio_router._transport import Transport
 from composio_router.errors import status_error_class
@@ -64,7 +63,7 @@ from composio_router.models import (
 from composio_router.models._converter import structure_response
 from composio_router.models.files import FilesPage, RemoteFile
 from composio_router.testing import Emulator
-from composio_router.testing._app import _with_extra
+from composio_router_emulator._app import _with_extra
 
 from .conftest import API_KEY
 
@@ -130,6 +129,15 @@ def grep(pattern: str) -> dict[str, Any]:
     return {"matched": pattern}
 
 
+def _structuring_modules() -> list[Any]:
+    importlib.import_module("composio_router.session_config")  # imported lazily by create
+    return [
+        module for name, module in list(sys.modules.items())
+        if name.startswith("composio_router.") and name != "composio_router.models._converter"
+        and getattr(module, "structure_response", None) is structure_response
+    ]
+
+
 async def _capture_answers() -> list[tuple[Any, Any]]:
     """Run every response-bearing operation once against the emulator; keep (model, payload)."""
     seen: list[tuple[Any, Any]] = []
@@ -139,7 +147,8 @@ async def _capture_answers() -> list[tuple[Any, Any]]:
         return structure_response(data, cl)
 
     with pytest.MonkeyPatch.context() as mp:
-        for module in (session_module, client_module, connections_module):
+        # Every SDK module that structures answers imports the function by name: patch each.
+        for module in _structuring_modules():
             mp.setattr(module, "structure_response", recording)
         async with Emulator(api_key=API_KEY) as emu, AsyncComposio(api_key=API_KEY, base_url=emu.url) as client:
             session = await client.create(user_id="user-1")

@@ -1,7 +1,7 @@
 """In-memory state: sessions, connected accounts, link tokens, files and per-user data.
 
 All mutation happens on the emulator's event loop; helpers called from another thread are
-marshalled onto it by :class:`~composio_router.testing.Emulator`, so no locks are needed
+marshalled onto it by :class:`~composio_router_emulator.Emulator`, so no locks are needed
 on the hot path.
 """
 
@@ -18,7 +18,7 @@ from ._customs import EMPTY, CustomSet
 from ._userdata import UserData
 from ._wire import iso, new_id
 
-__all__ = ["ConnectedAccount", "State", "StoredFile", "StoredSession"]
+__all__ = ["State", "StoredAccount", "StoredFile", "StoredSession"]
 
 ACCOUNT_STATUSES = (
     "INITIALIZING",
@@ -34,7 +34,9 @@ _WORDS_B = ("castle", "harbor", "river", "meadow", "falcon", "canyon", "forest",
 
 
 @attrs.define(eq=False)
-class ConnectedAccount:
+class StoredAccount:
+    """The emulator's record of one connected account (its JSON is what §8.2 answers)."""
+
     id: str
     user_id: str
     toolkit: str
@@ -162,7 +164,7 @@ class State:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.sessions: dict[str, StoredSession] = {}
-        self.accounts: dict[str, ConnectedAccount] = {}
+        self.accounts: dict[str, StoredAccount] = {}
         self.link_tokens: dict[str, str] = {}  # lt_… -> ca_…
         self.users: dict[str, UserData] = {}
         self.grants: dict[str, StorageGrant] = {}
@@ -186,7 +188,7 @@ class State:
         callback_url: str | None = None,
         auth_config_id: str | None = None,
         with_link: bool = False,
-    ) -> ConnectedAccount:
+    ) -> StoredAccount:
         tk = self.catalog.toolkits.get(toolkit)
         if tk is None:
             raise ValueError(f"unknown toolkit {toolkit!r}")
@@ -196,7 +198,7 @@ class State:
         self._word_counter += 1
         n = self._word_counter
         word = f"{toolkit}_{_WORDS_A[n % len(_WORDS_A)]}-{_WORDS_B[(n // len(_WORDS_A)) % len(_WORDS_B)]}-{n}"
-        ca = ConnectedAccount(
+        ca = StoredAccount(
             id=new_id("ca_"),
             user_id=user_id,
             toolkit=toolkit,
@@ -217,20 +219,20 @@ class State:
         self.accounts[ca.id] = ca
         return ca
 
-    def set_status(self, ca: ConnectedAccount, status: str, reason: str | None = None) -> None:
+    def set_status(self, ca: StoredAccount, status: str, reason: str | None = None) -> None:
         if status not in ACCOUNT_STATUSES:
             raise ValueError(f"unknown status {status!r}")
         ca.status = status
         ca.status_reason = reason
         ca.updated = time.time()
 
-    def find_account(self, ref: str) -> ConnectedAccount | None:
+    def find_account(self, ref: str) -> StoredAccount | None:
         ca = self.accounts.get(ref)
         if ca is None and ref in self.link_tokens:
             ca = self.accounts.get(self.link_tokens[ref])
         return ca
 
-    def accounts_for(self, user_id: str, toolkit: str) -> list[ConnectedAccount]:
+    def accounts_for(self, user_id: str, toolkit: str) -> list[StoredAccount]:
         return [
             ca
             for ca in self.accounts.values()

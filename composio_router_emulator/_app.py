@@ -21,6 +21,7 @@ from aiohttp import web
 
 from ._faults import Fault
 from ._handlers import ROUTES, Auth
+from ._inflight import INFLIGHT, InFlight
 from ._journal import REDACTED, SENSITIVE_HEADERS, JournalEntry
 from ._runtime import BODY, REQUEST_ID, RUNTIME, Runtime
 from ._wire import (
@@ -36,7 +37,7 @@ from ._wire import (
 
 __all__ = ["build_app"]
 
-log = logging.getLogger("composio_router.testing")
+log = logging.getLogger("composio_router_emulator")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _AUTH: dict[Any, Auth] = {}
@@ -242,6 +243,7 @@ def _parse_json(raw: bytes) -> Any:
 
 @web.middleware
 async def _pipeline(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request.app[INFLIGHT].enter()  # so that Emulator.stop() can cancel it instead of waiting
     rt = request.app[RUNTIME]
     started = time.monotonic()
     incoming = request.headers.get("x-request-id")
@@ -312,6 +314,7 @@ async def _pipeline(request: web.Request, handler: Handler) -> web.StreamRespons
 def build_app(rt: Runtime) -> web.Application:
     app = web.Application(middlewares=[_pipeline], client_max_size=64 * 1024 * 1024)
     app[RUNTIME] = rt
+    app[INFLIGHT] = InFlight()  # per app: a restarted emulator starts with none
     for method, path, handler, auth in ROUTES:
         app.router.add_route(method, path, handler)
         _AUTH[handler] = auth

@@ -1,4 +1,10 @@
-"""Turns the keyword arguments of ``create`` / ``update`` into the wire body (spec §3.2, §4.3).
+"""A session's configuration, declared once: what ``create`` and ``update`` take.
+
+:class:`SessionSettings` lists every setting with its type; ``create``, the client's
+``create`` shortcut and ``update`` all take them as keyword arguments
+(``**settings: Unpack[SessionSettings]``), so mypy checks the names and types at every
+call site, and there is one place to add a setting. :func:`build_config_body` turns
+them into the wire body (spec §3.2, §4.3).
 
 Shorthands follow the official SDK where it is convenient (``toolkits=["gmail"]`` means
 ``{"enable": ["gmail"]}``), while everything the spec's strict request types would
@@ -10,11 +16,11 @@ fields the server's PATCH types declare nullable (spec §4.3, §14 #8).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from .errors import InvalidInputError
 from .models._converter import unstructure
-from .models._unset import UNSET, Unset
+from .models._unset import UNSET
 from .models.config import (
     MCP_TAGS,
     Experimental,
@@ -28,7 +34,49 @@ from .models.config import (
     Workbench,
 )
 
-__all__ = ["NULLABLE_ON_UPDATE", "build_config_body"]
+__all__ = ["NULLABLE_ON_UPDATE", "SessionSettings", "build_config_body"]
+
+
+class SessionSettings(TypedDict, total=False):
+    """Every setting of a session; each is optional, and one left out is not sent.
+
+    On ``create`` the server's default then applies; on ``update`` the stored value is
+    kept. ``None`` removes an override, on ``update`` only, for the settings whose type
+    admits it.
+    """
+
+    toolkits: Sequence[str] | ToolkitFilter
+    """Toolkits the session may use: a list is an allowlist, a :class:`ToolkitFilter` says enable or disable."""
+    tools: Mapping[str, Sequence[str] | ToolFilter]
+    """Per toolkit, the tools to enable (a list) or a :class:`ToolFilter`."""
+    tags: Sequence[str] | TagFilter
+    """MCP tags (``readOnlyHint``, ...) a tool must carry, or a :class:`TagFilter`."""
+    auth_configs: Mapping[str, str]
+    """Per toolkit, the auth config id to connect with."""
+    connected_accounts: Mapping[str, str | Sequence[str]] | None
+    """Per toolkit, the connected account id(s) to use."""
+    manage_connections: bool | ManageConnections | None
+    """Whether the agent may ask the user to connect accounts (or a :class:`ManageConnections`)."""
+    workbench: bool | Workbench | None
+    """The remote workbench (sandbox) switch, or a :class:`Workbench`."""
+    multi_account: bool | MultiAccount | None
+    """Several accounts per toolkit, or a :class:`MultiAccount`."""
+    preload: Sequence[str] | Literal["all"] | Preload
+    """Tools whose schemas ``session.tools()`` hands out beside the meta tools."""
+    search: bool
+    """Whether the search meta tool is available."""
+    multi_execute: bool
+    """Whether the multi-execute meta tool is available."""
+    instant: Literal[False] | InstantConfig
+    """Instant (no-auth trial) execution: ``False`` or an :class:`InstantConfig`."""
+    proxy_execute: bool | None
+    """Whether ``proxy_execute`` is allowed."""
+    experimental: Experimental | None
+    """Experimental settings (an :class:`Experimental`)."""
+
+
+# The wire name of each setting, where it differs from the keyword.
+_WIRE_NAMES = {"multi_execute": "execute"}
 
 # Root PATCH fields whose S3 TypedDict is Optional: the only places an SDK may send null.
 NULLABLE_ON_UPDATE = frozenset(
@@ -132,41 +180,17 @@ def _experimental(value: object, for_update: bool) -> Any:
     return value.to_wire(for_update=for_update)
 
 
-def build_config_body(
-    *,
-    for_update: bool,
-    toolkits: Sequence[str] | ToolkitFilter | None | Unset = UNSET,
-    tools: Mapping[str, Sequence[str] | ToolFilter] | None | Unset = UNSET,
-    tags: Sequence[str] | TagFilter | None | Unset = UNSET,
-    auth_configs: Mapping[str, str] | None | Unset = UNSET,
-    connected_accounts: Mapping[str, str | Sequence[str]] | None | Unset = UNSET,
-    manage_connections: bool | ManageConnections | None | Unset = UNSET,
-    workbench: bool | Workbench | None | Unset = UNSET,
-    multi_account: bool | MultiAccount | None | Unset = UNSET,
-    preload: Sequence[str] | Literal["all"] | Preload | None | Unset = UNSET,
-    search: bool | None | Unset = UNSET,
-    multi_execute: bool | None | Unset = UNSET,
-    instant: Literal[False] | InstantConfig | None | Unset = UNSET,
-    proxy_execute: bool | None | Unset = UNSET,
-    experimental: Experimental | None | Unset = UNSET,
-) -> dict[str, Any]:
-    """The JSON body for create (``for_update=False``) or PATCH (``for_update=True``)."""
-    given: dict[str, object] = {
-        "toolkits": toolkits,
-        "tools": tools,
-        "tags": tags,
-        "auth_configs": auth_configs,
-        "connected_accounts": connected_accounts,
-        "manage_connections": manage_connections,
-        "workbench": workbench,
-        "multi_account": multi_account,
-        "preload": preload,
-        "search": search,
-        "execute": multi_execute,
-        "instant": instant,
-        "proxy_execute": proxy_execute,
-        "experimental": experimental,
-    }
+def build_config_body(settings: Mapping[str, Any], *, for_update: bool) -> dict[str, Any]:
+    """The JSON body for create (``for_update=False``) or PATCH (``for_update=True``).
+
+    ``settings`` are :class:`SessionSettings` keywords; an unknown one is refused.
+    """
+    unknown = sorted(set(settings) - set(SessionSettings.__annotations__))
+    if unknown:
+        raise InvalidInputError(
+            f"unknown session setting(s) {', '.join(unknown)}; the settings are: "
+            + ", ".join(SessionSettings.__annotations__)
+        )
     shapers: dict[str, Callable[[Any], Any]] = {
         "toolkits": _toolkits,
         "tools": _tools,
@@ -178,32 +202,36 @@ def build_config_body(
         "multi_account": lambda v: _block(v, MultiAccount, "multi_account"),
         "preload": _preload,
         "search": lambda v: {"enable": _bool(v, "search")},
-        "execute": lambda v: {"enable_multi_execute": _bool(v, "multi_execute")},
+        "multi_execute": lambda v: {"enable_multi_execute": _bool(v, "multi_execute")},
         "instant": _instant,
         "proxy_execute": lambda v: {"enable": _bool(v, "proxy_execute")},
         "experimental": lambda v: _experimental(v, for_update),
     }
+    workbench = settings.get("workbench")
     if (
-        proxy_execute is False
+        settings.get("proxy_execute") is False
         and isinstance(workbench, Workbench)
         and workbench.enable_proxy_execution is True
     ):
         # The server refuses this combination (spec §3.2): proxying off, but on in the workbench.
         raise InvalidInputError("proxy_execute=False contradicts Workbench(enable_proxy_execution=True)")
     body: dict[str, Any] = {}
-    for key, value in given.items():
-        if value is UNSET:
+    for name in SessionSettings.__annotations__:  # declaration order: a stable body
+        if name not in settings:
             continue
+        value = settings[name]
+        if value is UNSET:  # "not given", as a wrapper forwarding its own defaults passes it
+            continue
+        wire = _WIRE_NAMES.get(name, name)
         if value is None:
-            name = "multi_execute" if key == "execute" else key
             if not for_update:
                 raise InvalidInputError(f"{name}=None is not valid on create; omit it for the default")
-            if key not in NULLABLE_ON_UPDATE:
+            if name not in NULLABLE_ON_UPDATE:
                 raise InvalidInputError(
                     f"{name}=None (remove the override) is not accepted by the API for {name}; "
                     f"set an explicit value instead"
                 )
-            body[key] = None
+            body[wire] = None
             continue
-        body[key] = shapers[key](value)
+        body[wire] = shapers[name](value)
     return body

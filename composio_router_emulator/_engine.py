@@ -19,12 +19,12 @@ from . import _meta_tools as meta
 from ._catalog import ToolCall, ToolDef, ToolError, check_arguments
 from ._customs import EMPTY, CustomSet
 from ._search import SearchIndex
-from ._state import ConnectedAccount, State, StoredSession
+from ._state import State, StoredAccount, StoredSession
 from ._wire import ApiError, bad_request, iso, new_id
 
 __all__ = ["Engine", "completed", "failed"]
 
-log = logging.getLogger("composio_router.testing")
+log = logging.getLogger("composio_router_emulator")
 
 CUSTOM_NOT_EXECUTABLE = (
     "Custom tools (LOCAL_…) cannot be executed by the Tool Router backend: "
@@ -138,7 +138,7 @@ class Engine:
         problem = check_arguments(tool.input_schema, arguments)
         if problem:
             return {}, f"Invalid arguments for {tool.slug}: {problem}"
-        account: ConnectedAccount | None = None
+        account: StoredAccount | None = None
         if not tool.no_auth:
             account, err = self.resolve_account(session, tool.toolkit, account_ref)
             if err is not None:
@@ -166,7 +166,7 @@ class Engine:
 
     def resolve_account(
         self, session: StoredSession, toolkit: str, ref: str | None
-    ) -> tuple[ConnectedAccount | None, str | None]:
+    ) -> tuple[StoredAccount | None, str | None]:
         user = session.user_id
         pinned = (session.config.get("connected_accounts") or {}).get(toolkit)
         if pinned:
@@ -216,7 +216,7 @@ class Engine:
         alias: str | None = None,
         account_type: str = "PRIVATE",
         acl: dict[str, Any] | None = None,
-    ) -> ConnectedAccount:
+    ) -> StoredAccount:
         mc = session.config.get("manage_connections") or {}
         ca = self.state.create_account(
             session.user_id,
@@ -667,7 +667,7 @@ class Engine:
         if tk is None:
             raise bad_request(f"Invalid toolkit slug: {slug}", slug="ToolRouter_InvalidToolkit")
         headers = {"content-type": "application/json", "x-emulated-upstream": slug}
-        account: ConnectedAccount | None = None
+        account: StoredAccount | None = None
         if not tk.no_auth and body.get("custom_connection_data") is None:
             account, err = self.resolve_account(session, slug, None)
             if err is not None:

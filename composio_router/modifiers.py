@@ -35,17 +35,26 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 from attrs import evolve, frozen
 
-from ..errors import InvalidInputError, ToolNotFoundError
-from ..models.execution import ExecuteResult
-from ..models.tools import Tool
+from .errors import InvalidInputError, ToolNotFoundError
+from .models.batch import (
+    MAX_BATCH,
+    BatchItemResult,
+    FailedCall,
+    MultiExecuteResult,
+    ParsedCall,
+    ToolCall,
+    parse_call,
+)
+from .models.execution import ExecuteResult
+from .models.tools import Tool
 
 if TYPE_CHECKING:
-    from ..fanout import MultiExecuteResult, ToolCall
-    from ..session import AsyncSession
+    from .custom_tools import CustomToolRegistry
 
 __all__ = [
     "AfterExecuteFn",
     "BeforeExecuteFn",
+    "Identify",
     "Modifier",
     "ModifierKind",
     "Modifiers",
@@ -55,8 +64,13 @@ __all__ = [
     "apply_before_execute",
     "apply_schema_modifiers",
     "before_execute",
+    "has_execute_modifiers",
+    "modify_batch",
+    "modify_batch_item",
+    "modify_calls",
     "normalize_modifiers",
     "schema_modifier",
+    "tool_identity",
 ]
 
 ModifierKind: TypeAlias = Literal["schema", "before_execute", "after_execute"]
@@ -273,12 +287,19 @@ def _name(fn: Callable[..., Any]) -> str:
     return getattr(fn, "__qualname__", None) or repr(fn)
 
 
-# -- session glue: how execute / multi_execute apply them ---------------------------------
+# -- how execute / multi_execute apply them -----------------------------------------------
+
+Identify: TypeAlias = Callable[[str], tuple[str, str]]
+"""``tool_slug -> (slug, toolkit)`` as modifiers see a tool (see :func:`tool_identity`)."""
 
 
-def tool_identity(session: AsyncSession, tool_slug: str) -> tuple[str, str]:
-    """``(slug, toolkit)`` as modifiers see them: the final slug of a custom tool, and its toolkit."""
-    registry = session._custom
+def tool_identity(
+    tool_slug: str, *, registry: CustomToolRegistry | None, tools: Sequence[Tool] | None
+) -> tuple[str, str]:
+    """``(slug, toolkit)`` as modifiers see them: the final slug of a custom tool, and its toolkit.
+
+    ``registry`` is the session's custom tools, ``tools`` its cached schemas (if fetched).
+    """
     if registry is not None:
         try:
             local = registry.resolve(tool_slug)
@@ -286,7 +307,7 @@ def tool_identity(session: AsyncSession, tool_slug: str) -> tuple[str, str]:
             local = None  # the call fails on its own; the modifiers still see a sensible identity
         if local is not None:
             return local.slug, (local.toolkit or "custom").lower()
-    for tool in session._tools_cache or ():
+    for tool in tools or ():
         if tool.slug == tool_slug:
             return tool_slug, tool.toolkit_slug.lower()
     prefix = tool_slug.split("_", 1)[0].lower()
@@ -294,39 +315,34 @@ def tool_identity(session: AsyncSession, tool_slug: str) -> tuple[str, str]:
 
 
 async def modify_calls(
-    session: AsyncSession, modifiers: Sequence[Modifier], calls: Sequence[ToolCall]
-) -> Sequence[ToolCall]:
+    modifiers: Sequence[Modifier], calls: Sequence[ToolCall], identify: Identify
+) -> Sequence[object]:
     """Apply ``before_execute`` to each well-formed batch item; malformed ones are left for the batch to report."""
-    from ..fanout import MAX_BATCH, FailedCall, _normalise_call
-
     given: object = calls  # typed as a sequence, but callers may pass anything
     if isinstance(given, str | bytes) or not isinstance(given, Sequence) or len(given) > MAX_BATCH:
         return calls  # the batch itself reports what is wrong
-    out: list[Any] = []  # ToolCall items, or FailedCall markers the batch reports in their slots
+    out: list[object] = []  # parsed calls, malformed items, or FailedCall markers the batch reports
     for call in calls:
         try:
-            slug, arguments, account = _normalise_call(call)
+            parsed = parse_call(call)
         except InvalidInputError:
             out.append(call)
             continue
-        name, toolkit = tool_identity(session, slug)
+        name, toolkit = identify(parsed.tool_slug)
         try:
-            modified = await apply_before_execute(modifiers, name, toolkit, arguments)
+            modified = await apply_before_execute(modifiers, name, toolkit, parsed.arguments)
         except Exception as exc:  # one item's modifier failing must not sink the batch
-            out.append(FailedCall(slug, f"before_execute modifier failed for {name}: {type(exc).__name__}: {exc}"))
+            out.append(FailedCall(parsed.tool_slug, f"before_execute modifier failed for {name}: {type(exc).__name__}: {exc}"))
             continue
-        item: dict[str, Any] = {"tool_slug": slug, "arguments": modified}
-        if account is not None:
-            item["account"] = account
-        out.append(item)
+        out.append(ParsedCall(parsed.tool_slug, modified, parsed.account))
     return out
 
 
-async def modify_batch_item(session: AsyncSession, modifiers: Sequence[Modifier], item: Any) -> Any:
-    """Apply ``after_execute`` to one ``BatchItemResult`` that has a result."""
+async def modify_batch_item(modifiers: Sequence[Modifier], item: BatchItemResult, identify: Identify) -> BatchItemResult:
+    """Apply ``after_execute`` to one batch item that has a result."""
     if item.result is None or not any(m.kind == "after_execute" for m in modifiers):
         return item
-    name, toolkit = tool_identity(session, item.tool_slug)
+    name, toolkit = identify(item.tool_slug)
     try:
         result = await apply_after_execute(modifiers, name, toolkit, item.result)
     except Exception as exc:
@@ -339,10 +355,10 @@ async def modify_batch_item(session: AsyncSession, modifiers: Sequence[Modifier]
 
 
 async def modify_batch(
-    session: AsyncSession, modifiers: Sequence[Modifier], batch: MultiExecuteResult
+    modifiers: Sequence[Modifier], batch: MultiExecuteResult, identify: Identify
 ) -> MultiExecuteResult:
     """Apply ``after_execute`` to every item of a finished batch, keeping the order."""
     if not any(m.kind == "after_execute" for m in modifiers):
         return batch
-    items = [await modify_batch_item(session, modifiers, item) for item in batch.results]
+    items = [await modify_batch_item(modifiers, item, identify) for item in batch.results]
     return evolve(batch, results=items)

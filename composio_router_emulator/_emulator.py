@@ -20,6 +20,7 @@ from ._demo_tools import build_demo_catalog
 from ._engine import Engine
 from ._faults import Faults
 from ._idempotency import IdempotencyStore
+from ._inflight import INFLIGHT
 from ._journal import Journal
 from ._runtime import Runtime
 from ._search import SearchIndex
@@ -115,8 +116,13 @@ class Emulator:
         self._rt.engine.base_url = self._rt.url
 
     async def stop(self) -> None:
+        """Stop serving at once: requests still in flight are cancelled, not waited for."""
         runner, self._runner = self._runner, None
         if runner is not None:
+            # Cancel the requests still running first: cleanup would wait for each of them
+            # (shutdown_timeout, twice), and a stopping test has nothing to wait for.
+            # Their clients see the connection close.
+            await runner.app[INFLIGHT].cancel_all()
             await runner.cleanup()
         self._loop = None
 
