@@ -53,11 +53,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff, and the check that the generated sync facade is up to date."""
-    session.install("ruff", "-e", ".")
+    """ruff, the architecture's import contracts, and the check that the sync facade is fresh."""
+    session.install("ruff", "import-linter", "-e", ".")
     session.run("ruff", "check", "composio_router", "composio_router_emulator", "tests", "benchmarks", "scripts", "noxfile.py")
-    if (HERE / "scripts" / "generate_sync.py").exists():
-        session.run("python", "scripts/generate_sync.py", "--check")
+    # Layers, the emulator's independence, no import cycles: [tool.importlinter] in pyproject.toml.
+    session.run("lint-imports")
+    session.run("python", "scripts/generate_sync.py", "--check")
 
 
 @nox.session(python=PYTHON)

@@ -304,7 +304,8 @@ class PortalManager:
         except Exception:  # a finalizer has nobody to report to
             pass
 
-    def _after_fork_in_child(self) -> None:
+    def after_fork_in_child(self) -> None:
+        """Called in a forked child (``os.register_at_fork``): start afresh on the next call."""
         # The loop thread does not exist in the child; its portal must never be called
         # (it would wait forever). Start afresh on the next call. (The async client's
         # transport forgets the parent's pool by itself: its sockets belong to the parent.)
@@ -344,7 +345,7 @@ async def _close_iterator(iterator: object) -> None:
 
 def _reset_all_after_fork() -> None:
     for manager in list(_managers):
-        manager._after_fork_in_child()
+        manager.after_fork_in_child()
 
 
 if hasattr(os, "register_at_fork"):
@@ -364,17 +365,19 @@ class SyncTwin(Generic[A]):
         self._async = async_obj
         self._portal = portal
         self._root = root
-        self._twins: dict[str, SyncTwin[Any]] = {}
+        # name -> (the async object it wraps, its twin): a property's twin is reused
+        # while the async side returns the same object.
+        self._twins: dict[str, tuple[Any, SyncTwin[Any]]] = {}
 
     def _wrap(self, cls: type[W], value: Any) -> W:
         return cls(value, self._portal, self._root if self._root is not None else self)
 
     def _attribute_twin(self, name: str, cls: type[W], value: Any) -> W:
-        twin = self._twins.get(name)
-        if isinstance(twin, cls) and twin._async is value:
+        wrapped, twin = self._twins.get(name, (None, None))
+        if isinstance(twin, cls) and wrapped is value:
             return twin
         fresh = self._wrap(cls, value)
-        self._twins[name] = fresh
+        self._twins[name] = (value, fresh)
         return fresh
 
     def _twin_repr(self) -> str:

@@ -154,7 +154,7 @@ class Transport:
             # (counted, visible in logs, and a delete can tell that a lost attempt did the work).
             # A private attribute with no public switch: guarded, so a rename costs only this.
             if hasattr(self._http, "_retry_connection"):
-                self._http._retry_connection = False
+                self._http._retry_connection = False  # noqa: SLF001 - aiohttp's, see above
             self._loop = loop
         elif self._loop is None:
             self._loop = loop
