@@ -20,19 +20,20 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from . import errors, models
+from . import errors
 from ._version import __version__
 from .client import AsyncComposio, AsyncSessions
-from .connections import AsyncConnectionRequest
 from .errors import *  # noqa: F403  (the error classes are part of the top-level API)
 from .errors import __all__ as _error_names
-from .models import UNSET, ExecuteResult, Page, Tool
-from .models.batch import BatchItemResult, MultiExecuteResult
-from .session import AsyncSession
+from .models._unset import UNSET
 
 if TYPE_CHECKING:
+    from . import models
     from ._sync import Composio, ConnectionRequest, Session, Sessions
+    from .connections import AsyncConnectionRequest
     from .custom_tools import CustomTool, CustomToolkit, SessionContext, SyncSessionContext, tool
+    from .models import ExecuteResult, Page, Tool
+    from .models.batch import BatchItemResult, MultiExecuteResult
     from .models.config import (
         Experimental,
         InstantConfig,
@@ -46,15 +47,20 @@ if TYPE_CHECKING:
         Workbench,
     )
     from .modifiers import after_execute, before_execute, schema_modifier
+    from .session import AsyncSession
     from .session_config import SessionSettings
 
 # Library logging: silent unless the application configures handlers.
 logging.getLogger("composio_router").addHandler(logging.NullHandler())
 
 # Loaded on first use, so `import composio_router` stays close to the cost of aiohttp
-# itself (the benchmarks' import-time target): the generated sync facade, custom tools
-# and the config models are not needed by every program.
+# itself (the benchmarks' import-time target): the session layer and its models load
+# with a client's first session; the sync facade, custom tools and the config models
+# are not needed by every program.
 _LAZY = {
+    "models": "models", "AsyncSession": "session", "AsyncConnectionRequest": "connections",
+    "ExecuteResult": "models", "Page": "models", "Tool": "models",
+    "BatchItemResult": "models.batch", "MultiExecuteResult": "models.batch",
     "Composio": "_sync", "Session": "_sync", "Sessions": "_sync", "ConnectionRequest": "_sync",
     "CustomTool": "custom_tools", "CustomToolkit": "custom_tools", "SessionContext": "custom_tools",
     "SyncSessionContext": "custom_tools", "tool": "custom_tools",
@@ -71,7 +77,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'composio_router' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    imported = importlib.import_module(f"{__name__}.{module}")
+    return imported if name == module else getattr(imported, name)
 
 
 __all__ = [

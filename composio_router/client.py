@@ -25,21 +25,24 @@ from ._config import (
     resolve_options,
 )
 from ._retry import Idempotency
-from ._transport import Transport, path_segment
-from .connections import fetch_connected_account
+from ._routes import SESSIONS_PATH, session_path
+from ._transport import Transport
 from .errors import ConfigurationError, InvalidInputError
-from .models._converter import structure_response
 from .models._unset import UNSET, Unset
-from .models.connections import ConnectedAccount
-from .models.session import DeletedSession, SessionInfo
-from .modifiers import Modifier, Modifiers, normalize_modifiers
-from .session import SESSIONS_PATH, AsyncSession, SessionDefaults
 
+# The session layer (sessions, models, execution, fan-out, providers) is loaded with the
+# first session a client opens, not at `import composio_router`: constructing a client
+# needs none of it, and its ~40 attrs classes are most of the package's import time
+# (the benchmarks' import-time target). Hence the imports inside the methods below.
 if TYPE_CHECKING:
     from typing import Unpack
 
     from .custom_tools import CustomTool, CustomToolkit, CustomToolRegistry
+    from .models.connections import ConnectedAccount
+    from .models.session import DeletedSession
+    from .modifiers import Modifier, Modifiers
     from .providers._base import Provider
+    from .session import AsyncSession, SessionDefaults
     from .session_config import SessionSettings
 
 __all__ = ["AsyncComposio", "AsyncSessions"]
@@ -80,7 +83,7 @@ class AsyncSessions:
         """
         if not isinstance(user_id, str) or not user_id.strip():
             raise InvalidInputError(f"user_id must be a non-empty string, got {user_id!r}")
-        from .session_config import build_config_body  # loaded with the first create
+        from .session_config import build_config_body
 
         registry = _registry(custom_tools, custom_toolkits)
         body: dict[str, Any] = {"user_id": user_id, **build_config_body(settings, for_update=False)}
@@ -89,9 +92,14 @@ class AsyncSessions:
         data = await self._transport.request(
             "POST", SESSIONS_PATH, body=body, idempotency=Idempotency.SAFE, timeout=timeout
         )
-        return self._session(structure_response(data, SessionInfo), registry)
+        return self._session(data, registry)
 
-    def _session(self, info: SessionInfo, registry: CustomToolRegistry | None) -> AsyncSession:
+    def _session(self, data: Any, registry: CustomToolRegistry | None) -> AsyncSession:
+        from .models._converter import structure_response
+        from .models.session import SessionInfo
+        from .session import AsyncSession
+
+        info = structure_response(data, SessionInfo)
         return AsyncSession(self._defaults, self._transport, info, custom_tools=registry)
 
     async def use(
@@ -103,7 +111,7 @@ class AsyncSessions:
         timeout: float | None | Unset = UNSET,
     ) -> AsyncSession:
         """Open an existing session. With custom tools, they are registered for it (``attach``)."""
-        path = SESSIONS_PATH + "/" + path_segment(session_id, what="session_id")
+        path = session_path(session_id)
         registry = _registry(custom_tools, custom_toolkits)
         if registry is None:
             data = await self._transport.request("GET", path, idempotency=Idempotency.SAFE, timeout=timeout)
@@ -112,7 +120,7 @@ class AsyncSessions:
                 "POST", path + "/attach", body={"experimental": registry.wire_payload()},
                 idempotency=Idempotency.SAFE, timeout=timeout,
             )
-        return self._session(structure_response(data, SessionInfo), registry)
+        return self._session(data, registry)
 
     async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete a session by id. Deleting it again raises :class:`NotFoundError`.
@@ -120,10 +128,13 @@ class AsyncSessions:
         If an attempt's answer is lost and the retry finds the session gone, that
         attempt deleted it: the call succeeds rather than reporting a 404.
         """
-        path = SESSIONS_PATH + "/" + path_segment(session_id, what="session_id")
+        path = session_path(session_id)
         data = await self._transport.request(
             "DELETE", path, idempotency=Idempotency.SAFE, timeout=timeout, missing_means_done=True
         )
+        from .models._converter import structure_response
+        from .models.session import DeletedSession
+
         if data is None:  # a retry found it gone: the lost earlier attempt deleted it
             return DeletedSession(session_id=session_id)
         return structure_response(data, DeletedSession)
@@ -182,7 +193,11 @@ class AsyncComposio:
 
             provider = OpenAIProvider()
         self.provider: Provider[Any] = provider
-        self.modifiers: tuple[Modifier, ...] = normalize_modifiers(modifiers)
+        self.modifiers: tuple[Modifier, ...] = ()
+        if modifiers is not None:
+            from .modifiers import normalize_modifiers
+
+            self.modifiers = normalize_modifiers(modifiers)
         self.sessions = AsyncSessions(self, self._transport)
 
     def __repr__(self) -> str:
@@ -239,4 +254,6 @@ class AsyncComposio:
         self, connected_account_id: str, *, timeout: float | None | Unset = UNSET
     ) -> ConnectedAccount:
         """Read one connected account (``GET /api/v3.1/connected_accounts/{id}``)."""
+        from .connections import fetch_connected_account
+
         return await fetch_connected_account(self._transport, connected_account_id, timeout=timeout)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from ._retry import Idempotency
-from ._transport import path_segment
+from ._routes import connected_account_path
 from .errors import ConnectionRequestFailedError, ConnectionRequestTimeoutError, InvalidInputError
 from .models._converter import structure_response
 from .models._unset import UNSET, Unset
@@ -31,8 +31,9 @@ async def fetch_connected_account(
     transport: Transport, connected_account_id: str, *, timeout: float | None | Unset = UNSET
 ) -> ConnectedAccount:
     """``GET /api/v3.1/connected_accounts/{id}``."""
-    path = "/api/v3.1/connected_accounts/" + path_segment(connected_account_id, what="connected_account_id")
-    data = await transport.request("GET", path, idempotency=Idempotency.SAFE, timeout=timeout)
+    data = await transport.request(
+        "GET", connected_account_path(connected_account_id), idempotency=Idempotency.SAFE, timeout=timeout
+    )
     return structure_response(data, ConnectedAccount)
 
 

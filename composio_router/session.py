@@ -20,9 +20,10 @@ from ._checks import check_arguments, check_limit, check_slug, proxy_parameter
 from ._config import url_origin
 from ._files import WorkbenchFiles
 from ._retry import Idempotency
+from ._routes import session_path
 from ._search import check_queries, merge_searches, search_bodies
 from ._session_tools import SessionTools
-from ._transport import encode_query, path_segment
+from ._transport import encode_query
 from .connections import AsyncConnectionRequest
 from .errors import ConflictError, InvalidInputError, SessionConfigConflictError
 from .execution import META_TOOL_SLUGS, Executor
@@ -67,9 +68,8 @@ if TYPE_CHECKING:
     from .providers._base import Provider
     from .session_config import SessionSettings
 
-__all__ = ["META_TOOL_SLUGS", "PROXY_METHODS", "SESSIONS_PATH", "AsyncSession", "SessionDefaults"]
+__all__ = ["META_TOOL_SLUGS", "PROXY_METHODS", "AsyncSession", "SessionDefaults"]
 
-SESSIONS_PATH = "/api/v3.1/tool_router/session"
 PROXY_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"})
 _TOOLKITS_PAGE_MAX = 50
 _HISTORY_PAGE_MAX = 100
@@ -102,7 +102,7 @@ class AsyncSession:
     ) -> None:
         self._defaults = defaults
         self._transport = transport
-        self._path = SESSIONS_PATH + "/" + path_segment(info.session_id, what="session_id")
+        self._path = session_path(info.session_id)
         self._custom = custom_tools
         self._tools = SessionTools(transport, self._path, custom_tools)
         self._executor = Executor(transport, self._path, custom_tools, context=self)

@@ -12,7 +12,6 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-import anyio.from_thread
 import anyio.lowlevel
 
 from .models._unset import UNSET, Unset
@@ -101,6 +100,8 @@ class SessionToolRunner:
                 f"{call.name}: a blocking call was made on the event loop's own thread; call the tool's "
                 "async entry point instead (ainvoke() for LangChain tools)"
             )
+        import anyio.from_thread  # ~8 ms to import, and only blocking callers need it
+
         return anyio.from_thread.run(self.run, call, token=token)
 
 

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._unset import UNSET, Unset
-from .connections import AuthLink, ConnectedAccount, ConnectionStatus
-from .execution import ExecuteResult, InputRequest, ProxyExecuteResult, ResultType
-from .pages import Page
-from .search import (
-    SearchResponse,
-    SearchResult,
-    SearchWorkflow,
-    ToolkitConnectionStatus,
-    ToolSchemaRef,
-)
-from .session import (
-    ConfigHistoryEntry,
-    DeletedSession,
-    McpServer,
-    SessionConfig,
-    SessionExperimental,
-    SessionInfo,
-    SessionWarning,
-)
-from .toolkits import ToolkitInfo
-from .tools import Tool, ToolkitRef
 
 if TYPE_CHECKING:
+    from .batch import BatchItemResult, MultiExecuteResult
     from .config import (
         Experimental,
         InstantConfig,
@@ -40,25 +21,60 @@ if TYPE_CHECKING:
         ToolkitFilter,
         Workbench,
     )
+    from .connections import AuthLink, ConnectedAccount, ConnectionStatus
+    from .execution import ExecuteResult, InputRequest, ProxyExecuteResult, ResultType
+    from .pages import Page
+    from .search import (
+        SearchResponse,
+        SearchResult,
+        SearchWorkflow,
+        ToolkitConnectionStatus,
+        ToolSchemaRef,
+    )
+    from .session import (
+        ConfigHistoryEntry,
+        DeletedSession,
+        McpServer,
+        SessionConfig,
+        SessionExperimental,
+        SessionInfo,
+        SessionWarning,
+    )
+    from .toolkits import ToolkitInfo
+    from .tools import Tool, ToolkitRef
 
-_CONFIG = {
-    "Experimental", "InstantConfig", "ManageConnections", "MultiAccount", "Permissions",
-    "Preload", "TagFilter", "ToolFilter", "ToolkitFilter", "Workbench",
+# Each model module loads on first use: an attrs class costs about a millisecond to
+# create, and a program needs the models of the calls it makes (the import-time target).
+_WHERE = {
+    "BatchItemResult": "batch", "MultiExecuteResult": "batch",
+    "Experimental": "config", "InstantConfig": "config", "ManageConnections": "config",
+    "MultiAccount": "config", "Permissions": "config", "Preload": "config", "TagFilter": "config",
+    "ToolFilter": "config", "ToolkitFilter": "config", "Workbench": "config",
+    "AuthLink": "connections", "ConnectedAccount": "connections", "ConnectionStatus": "connections",
+    "ExecuteResult": "execution", "InputRequest": "execution", "ProxyExecuteResult": "execution",
+    "ResultType": "execution",
+    "Page": "pages",
+    "SearchResponse": "search", "SearchResult": "search", "SearchWorkflow": "search",
+    "ToolkitConnectionStatus": "search", "ToolSchemaRef": "search",
+    "ConfigHistoryEntry": "session", "DeletedSession": "session", "McpServer": "session",
+    "SessionConfig": "session", "SessionExperimental": "session", "SessionInfo": "session",
+    "SessionWarning": "session",
+    "ToolkitInfo": "toolkits",
+    "Tool": "tools", "ToolkitRef": "tools",
 }
 
 
 def __getattr__(name: str) -> Any:
-    # The request-side config blocks are needed only to create or update sessions.
-    if name in _CONFIG:
-        from . import config
-
-        return getattr(config, name)
-    raise AttributeError(f"module 'composio_router.models' has no attribute {name!r}")
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'composio_router.models' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
 
 
 __all__ = [
     "UNSET",
     "AuthLink",
+    "BatchItemResult",
     "ConfigHistoryEntry",
     "ConnectedAccount",
     "ConnectionStatus",
@@ -70,6 +86,7 @@ __all__ = [
     "ManageConnections",
     "McpServer",
     "MultiAccount",
+    "MultiExecuteResult",
     "Page",
     "Permissions",
     "Preload",
