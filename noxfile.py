@@ -48,6 +48,8 @@ PROVIDER_SDKS = ["openai", "anthropic", "google-genai", "langchain-core"]
 def tests(session: nox.Session) -> None:
     """The whole suite against the in-process emulator, warnings as errors."""
     session.install("-e", ".[test]")
+    # The vendor's TypeScript SDK for tests/mcp (npm ci into a cache; nothing if npm is missing).
+    session.run("python", "tests/mcp/test_ts_sdk.py")
     session.run("python", "-m", "pytest", *session.posargs)
 
 

@@ -9,27 +9,28 @@ from ._version import __version__
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m composio_router", description=__doc__)
+    args_given = sys.argv[1:] if argv is None else argv
+    if args_given[:1] == ["emulator"]:
+        # The emulator's own command line, options and help included: one definition of them.
+        from composio_router_emulator.cli import main as emulator_main
+
+        return emulator_main(args_given[1:], prog="python -m composio_router emulator")
+    parser = argparse.ArgumentParser(
+        prog="python -m composio_router",
+        description="composio-router's command line: a guided demo, the offline emulator, the version.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
         "demo", help="walk through a session; offline on the built-in emulator unless COMPOSIO_API_KEY is set"
     )
     demo.add_argument("--offline", action="store_true", help="use the emulator even if COMPOSIO_API_KEY is set")
-    emulator = commands.add_parser("emulator", help="run the Tool Router emulator on loopback")
-    emulator.add_argument("--port", type=int, default=9900)
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--api-key", default=None, help="accept only this key (default: any non-empty key)")
-    emulator.add_argument("--latency", type=float, default=0.0, help="seconds to wait before every answer")
+    # Listed for --help; its arguments are parsed by the emulator's own command line (above).
+    commands.add_parser("emulator", help="run the Tool Router emulator on loopback (see `emulator --help`)")
     commands.add_parser("version", help="print the version")
     args = parser.parse_args(argv)
 
     if args.command == "version":
         print(__version__)
-        return 0
-    if args.command == "emulator":
-        from composio_router_emulator.cli import serve
-
-        serve(host=args.host, port=args.port, api_key=args.api_key, latency=args.latency)
         return 0
     from ._demo import run_demo
 

@@ -7,6 +7,7 @@ construction, and the API key is masked in every repr.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import ssl
@@ -16,9 +17,9 @@ from urllib.parse import urlsplit
 from attrs import field, frozen
 
 from ._version import __version__
-from .errors import ConfigurationError
+from .errors import ComposioError, ConfigurationError, InvalidInputError
 
-__all__ = ["DEFAULT_BASE_URL", "ClientOptions", "resolve_options"]
+__all__ = ["DEFAULT_BASE_URL", "ClientOptions", "check_seconds", "resolve_options"]
 
 DEFAULT_BASE_URL = "https://backend.composio.dev"
 DEFAULT_TIMEOUT = 60.0  # spec §1.9: total/read timeout
@@ -130,6 +131,26 @@ def _validate_base_url(base_url: str) -> str:
     return base_url.rstrip("/")
 
 
+def check_seconds(
+    value: object, what: str, *, error: type[ComposioError] = InvalidInputError, positive: bool = False,
+    optional: bool = True,
+) -> float | None:
+    """A duration: a finite number of seconds >= 0 (> 0 if ``positive``), or None if ``optional``.
+
+    Anything else (NaN, infinity, a string, a bool) is refused with ``error`` before it can
+    reach a timer: a NaN deadline would also disturb other calls' timers on the same loop.
+    """
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise error(f"{what} must be a number of seconds{' or None' if optional else ''}, got {value!r}")
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
+        bound = "> 0" if positive else ">= 0"
+        raise error(f"{what} must be a finite number of seconds {bound}{' or None' if optional else ''}, got {value!r}")
+    return seconds
+
+
 def resolve_options(
     *,
     api_key: str | None,
@@ -154,10 +175,9 @@ def resolve_options(
         # Never echo the key itself: the message may end up in a log.
         raise ConfigurationError("the API key contains a line break or another control character")
     url = _validate_base_url(base_url or _env("COMPOSIO_BASE_URL") or DEFAULT_BASE_URL)
-    if timeout is not None and timeout <= 0:
-        raise ConfigurationError(f"timeout must be positive or None, got {timeout!r}")
-    if connect_timeout <= 0:
-        raise ConfigurationError(f"connect_timeout must be positive, got {connect_timeout!r}")
+    timeout = check_seconds(timeout, "timeout", error=ConfigurationError, positive=True)
+    connect = check_seconds(connect_timeout, "connect_timeout", error=ConfigurationError, positive=True, optional=False)
+    assert connect is not None
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
     if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
@@ -191,7 +211,7 @@ def resolve_options(
         api_key=key.strip(),
         base_url=url,
         timeout=timeout,
-        connect_timeout=connect_timeout,
+        connect_timeout=connect,
         max_retries=max_retries,
         max_connections=max_connections,
         default_headers=headers,

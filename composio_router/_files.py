@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from ._checks import check_limit, check_slug
+from ._checks import check_cursor, check_header_value, check_limit
 from ._config import is_loopback_host
 from ._retry import Idempotency
 from ._transport import encode_query, path_segment
 from .errors import APIResponseValidationError, InvalidInputError
 from .models._converter import structure_response
-from .models._unset import UNSET, Unset
+from .models._unset import Unset
 from .models.files import FilesPage, RemoteFile
 
 if TYPE_CHECKING:
@@ -30,10 +30,10 @@ __all__ = ["WorkbenchFiles", "check_relative_path"]
 _FILES_PAGE_MAX = 500
 
 
-def check_relative_path(path: object) -> str:
+def check_relative_path(path: object, what: str = "path") -> str:
     """A path relative to the mount: no leading slash, no parent segments (spec §4.15)."""
     if not isinstance(path, str) or not path or path.startswith("/") or ".." in path.split("/"):
-        raise InvalidInputError(f"path must be relative to the mount, without '..', got {path!r}")
+        raise InvalidInputError(f"{what} must be relative to the mount, without '..', got {path!r}")
     return path
 
 
@@ -70,15 +70,16 @@ class WorkbenchFiles:
 
     def _time_left(self, timeout: float | None | Unset, started: float) -> float | None:
         # One timeout bounds the whole call: the storage hop gets what the API hop left.
-        seconds = self._transport.options.timeout if timeout is UNSET else timeout
+        seconds = self._transport.seconds(timeout)
         return None if seconds is None else max(seconds - (anyio.current_time() - started), 0.0)
 
     async def list_page(
         self, prefix: str | None, *, mount_id: str, cursor: str | None, limit: int | None,
         timeout: float | None | Unset,
     ) -> FilesPage:
-        if prefix is not None and (not isinstance(prefix, str) or not prefix):
-            raise InvalidInputError(f"prefix must be a non-empty string, got {prefix!r}")
+        if prefix is not None:
+            check_relative_path(prefix, "prefix")  # the same rules as every other file path
+        check_cursor(cursor)
         query = encode_query(
             {"cursor": cursor, "limit": check_limit(limit, _FILES_PAGE_MAX), "mount_relative_prefix": prefix}
         )
@@ -95,7 +96,8 @@ class WorkbenchFiles:
             raise InvalidInputError(f"content must be bytes, got {type(content).__name__}")
         body: dict[str, Any] = {"mount_relative_path": path}
         if mimetype is not None:
-            body["mimetype"] = check_slug(mimetype, "mimetype")
+            # It becomes the storage request's Content-Type: checked before the first request.
+            body["mimetype"] = check_header_value(mimetype, "mimetype")
         started = anyio.current_time()
         target = await self._transport.request(
             "POST", self._mount_path(mount_id) + "/upload_url", body=body, idempotency=Idempotency.SAFE, timeout=timeout

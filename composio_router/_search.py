@@ -15,7 +15,7 @@ from attrs import evolve
 from .errors import InvalidInputError
 from .models.search import SearchResponse, SearchResult
 
-__all__ = ["SEARCH_BATCH", "check_queries", "merge_searches", "search_bodies"]
+__all__ = ["SEARCH_BATCH", "check_queries", "check_toolkit_slugs", "merge_searches", "search_bodies"]
 
 SEARCH_BATCH = 7  # the server answers 400 to an 8th query (spec §4.11)
 
@@ -24,7 +24,13 @@ def check_queries(
     query: str | Sequence[str], known_fields: str | None, search_strategy: str | None
 ) -> list[str]:
     """The queries as a list; raises :class:`InvalidInputError` for anything the server refuses."""
-    queries = [query] if isinstance(query, str) else list(query)
+    given: object = query  # typed, but callers may pass anything
+    if isinstance(given, str):
+        queries = [given]
+    elif isinstance(given, Sequence) and not isinstance(given, bytes | bytearray):
+        queries = list(given)
+    else:
+        raise InvalidInputError(f"search takes a query string or a list of them, got {type(query).__name__}")
     if not queries:
         raise InvalidInputError("search needs at least one query")
     for q in queries:
@@ -37,6 +43,18 @@ def check_queries(
     return queries
 
 
+def check_toolkit_slugs(toolkits: object) -> list[str] | None:
+    """The optional toolkit filter of a search: a non-empty list of toolkit slugs."""
+    if toolkits is None:
+        return None
+    if isinstance(toolkits, str) or not isinstance(toolkits, Sequence) or not toolkits:
+        raise InvalidInputError(f"toolkits must be a non-empty list of toolkit slugs, got {toolkits!r}")
+    slugs = list(toolkits)
+    if not all(isinstance(t, str) and t.strip() for t in slugs):
+        raise InvalidInputError(f"toolkits must contain non-empty toolkit slugs, got {slugs!r}")
+    return slugs
+
+
 def search_bodies(
     queries: Sequence[str],
     *,
@@ -44,6 +62,7 @@ def search_bodies(
     known_fields: str | None,
     search_strategy: str | None,
     customs: dict[str, Any] | None,
+    toolkits: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """One request body per chunk of at most :data:`SEARCH_BATCH` queries."""
     bodies = []
@@ -58,6 +77,8 @@ def search_bodies(
             body["model"] = model
         if search_strategy is not None:
             body["search_strategy"] = search_strategy
+        if toolkits is not None:
+            body["toolkits"] = toolkits
         if customs:
             body["experimental"] = customs
         bodies.append(body)

@@ -15,6 +15,7 @@ from .models._converter import structure_response
 from .models._unset import Unset
 from .models.pages import Page
 from .models.tools import Tool, ToolkitRef
+from .pagination import PageWalk
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -50,17 +51,18 @@ class SessionTools:
         if self._cached is not None and not refresh:
             return list(self._cached)
         tools: list[Tool] = []
+        walk = PageWalk(self._transport.seconds(timeout), "GET …/tools")  # one deadline for every page
         cursor: str | None = None
         while True:
             query = encode_query({"limit": _TOOLS_PAGE, "cursor": cursor})
             data = await self._transport.request(
-                "GET", self._path + "/tools", query=query, idempotency=Idempotency.SAFE, timeout=timeout
+                "GET", self._path + "/tools", query=query, idempotency=Idempotency.SAFE, timeout=walk.timeout()
             )
             page = structure_response(data, Page[Tool])
             tools.extend(page.items)
-            if page.next_cursor is None:
+            cursor = walk.next_cursor(page.next_cursor)
+            if cursor is None:
                 break
-            cursor = page.next_cursor
         if self._registry is not None:
             # Custom tools run here, so their schemas come from here too, even if the
             # server did not list them (it does not persist them, spec §3.5).

@@ -77,6 +77,12 @@ class Composio(SyncTwin[AsyncComposio]):
     ``provider`` sets the format of ``session.tools()`` and ``handle_tool_calls``
     (default :class:`~composio_router.providers.OpenAIProvider`); ``modifiers`` apply
     to every session's tools and executions, before each call's own.
+    ``http_session`` is an ``aiohttp.ClientSession`` of yours to send through (it is not
+    closed by :meth:`close`). Its TLS settings apply, and aiohttp's own silent resend of
+    GET and DELETE is switched off on it, for all its users: the SDK's retry policy must be
+    the only one in force.
+    The key is masked in every repr and scrubbed from errors and logs; a key shorter
+    than 8 characters is not scrubbed (it would garble unrelated text).
     Use ``with Composio() as composio:`` or call :meth:`close`.
     """
 
@@ -316,8 +322,9 @@ class Session(SyncTwin[AsyncSession]):
     ) -> list[Tool]:
         """The session's tools (meta tools, preloaded app tools, custom tools) with schemas.
 
-        Follows every page of ``GET …/tools``. The list is cached for the session's
-        life; ``refresh=True`` fetches it again (after an update, for instance).
+        Follows every page of ``GET …/tools``, all within one ``timeout``. The list is
+        cached for the session's life; ``refresh=True`` fetches it again (after an update,
+        for instance).
         """
         return self._portal.call(self._async.get_meta_tools, refresh=refresh, timeout=timeout)
 
@@ -377,12 +384,14 @@ class Session(SyncTwin[AsyncSession]):
         model: str | None = None,
         known_fields: str | None = None,
         search_strategy: Literal["auto", "tool_search"] | None = None,
+        toolkits: Sequence[str] | None = None,
         timeout: float | None | Unset = UNSET,
     ) -> SearchResponse:
         """Find tools for one or more use cases.
 
-        More than seven queries are split into concurrent requests of seven (the
-        server's limit) and merged back in order.
+        ``toolkits`` narrows the results to those toolkits (the vendor's TypeScript SDK
+        sends the same field). More than seven queries are split into concurrent requests
+        of seven (the server's limit) and merged back in order.
         """
         return self._portal.call(
             self._async.search,
@@ -390,6 +399,7 @@ class Session(SyncTwin[AsyncSession]):
             model=model,
             known_fields=known_fields,
             search_strategy=search_strategy,
+            toolkits=toolkits,
             timeout=timeout,
         )
 
@@ -496,7 +506,11 @@ class Session(SyncTwin[AsyncSession]):
         modifiers: Modifiers = None,
         idempotency_key: str | None = None,
     ) -> Iterator[BatchItemResult]:
-        """Like :meth:`multi_execute`, but yields each item's result as soon as it completes."""
+        """Like :meth:`multi_execute`, but yields each item's result as soon as it completes.
+
+        Leaving the loop early in any way (``break``, an exception, dropping the iterator)
+        cancels the items still running; closing the iterator also waits for them to stop.
+        """
         return self._portal.iterate(
             self._async.iter_multi_execute,
             calls,
@@ -617,7 +631,10 @@ class Session(SyncTwin[AsyncSession]):
         search: str | None = None,
         timeout: float | None | Unset = UNSET,
     ) -> Iterator[ToolkitInfo]:
-        """Every toolkit of every page, fetching pages as the iteration reaches them."""
+        """Every toolkit of every page, fetching pages as the iteration reaches them.
+
+        ``timeout`` bounds the whole walk, the time your loop takes between items included.
+        """
         return self._portal.iterate(
             self._async.iter_toolkits,
             toolkits=toolkits,
@@ -654,7 +671,7 @@ class Session(SyncTwin[AsyncSession]):
         limit: int | None = None,
         timeout: float | None | Unset = UNSET,
     ) -> Iterator[RemoteFile]:
-        """Every file of a mount, across pages."""
+        """Every file of a mount, across pages; ``timeout`` bounds the whole walk."""
         return self._portal.iterate(
             self._async.iter_files,
             prefix,
@@ -765,7 +782,7 @@ class Session(SyncTwin[AsyncSession]):
         limit: int | None = None,
         timeout: float | None | Unset = UNSET,
     ) -> Iterator[ConfigHistoryEntry]:
-        """Every past configuration, newest first, across pages."""
+        """Every past configuration, newest first, across pages; ``timeout`` bounds the whole walk."""
         return self._portal.iterate(self._async.iter_config_history, limit=limit, timeout=timeout)
 
     def delete(self, *, timeout: float | None | Unset = UNSET) -> DeletedSession:

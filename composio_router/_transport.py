@@ -26,6 +26,7 @@ from ._config import (
     CREDENTIAL_HEADER_NAMES,
     USER_AGENT,
     ClientOptions,
+    check_seconds,
     is_loopback_host,
     url_origin,
 )
@@ -39,6 +40,7 @@ from .errors import (
     ClientClosedError,
     ComposioError,
     InvalidInputError,
+    SecretScrubbingFilter,
     register_secret,
     scrub_text,
     status_error_class,
@@ -49,6 +51,7 @@ from .models._unset import UNSET, Unset
 __all__ = ["QueryValue", "Transport", "check_idempotency_key", "encode_query", "path_segment"]
 
 logger = logging.getLogger("composio_router.transport")
+logger.addFilter(SecretScrubbingFilter())  # paths carry server-chosen ids: scrub every line
 
 QueryValue = str | int | bool | Sequence[str] | None
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -103,6 +106,8 @@ class Transport:
         self.options = options
         self._http = http_session
         self._owns_http = http_session is None
+        if http_session is not None:
+            _no_silent_resend(http_session)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         register_secret(options.api_key)
@@ -149,12 +154,7 @@ class Transport:
             # retries included. Only the connect phase gets its own limit (spec §1.9).
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.options.connect_timeout)
             self._http = aiohttp.ClientSession(connector=connector, timeout=timeout, raise_for_status=False)
-            # aiohttp quietly sends GET and DELETE again when a reused connection drops, with no
-            # backoff and outside max_retries. On the pool we own, the retry policy alone decides
-            # (counted, visible in logs, and a delete can tell that a lost attempt did the work).
-            # A private attribute with no public switch: guarded, so a rename costs only this.
-            if hasattr(self._http, "_retry_connection"):
-                self._http._retry_connection = False  # noqa: SLF001 - aiohttp's, see above
+            _no_silent_resend(self._http)
             self._loop = loop
         elif self._loop is None:
             self._loop = loop
@@ -193,6 +193,15 @@ class Transport:
     def url(self, path: str) -> str:
         return self._base_url + path
 
+    def seconds(self, timeout: float | None | Unset) -> float | None:
+        """A call's ``timeout`` in seconds: UNSET is the client's default, None no limit.
+
+        Raises :class:`InvalidInputError` for anything but a finite number >= 0 or None.
+        """
+        if timeout is UNSET:
+            return self.options.timeout
+        return check_seconds(timeout, "timeout")
+
     async def storage_request(
         self,
         method: str,
@@ -205,20 +214,24 @@ class Transport:
         """PUT or GET a presigned storage URL: same pool, but never a Composio credential.
 
         Presigned URLs live on another origin and carry their own authorisation in the
-        query (spec §4.15, §1.3): sending ``x-api-key`` there would leak it.
+        query (spec §4.15, §1.3): sending ``x-api-key`` there would leak it. Redirects are
+        followed here, each hop held to the first URL's rule (https, or plain http to this
+        machine): aiohttp would follow a redirect to plain http off the machine, and the
+        file's contents would cross the network in clear text.
         """
+        deadline = self.seconds(timeout)
+        target = URL(url, encoded=True)
+        if deadline == 0:
+            raise APITimeoutError(f"{method} to storage: the deadline had passed before sending",
+                                  method=method, path=target.path, request_sent=False)
         session = self._session()
         headers = {"User-Agent": USER_AGENT}
         if content_type is not None:
             headers["Content-Type"] = content_type
-        deadline = self.options.timeout if timeout is UNSET else timeout
-        target = URL(url, encoded=True)
         failure: BaseException | None = None
         try:
             with anyio.fail_after(deadline):
-                async with session.request(method, target, data=data, headers=headers) as resp:
-                    status = resp.status
-                    raw = await self._read_body(resp, method, target.path)
+                status, raw, target = await self._storage_hops(session, method, target, data, headers)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             failure = exc  # raised below, outside the except block: no context chained
         if isinstance(failure, TimeoutError):
@@ -233,6 +246,27 @@ class Transport:
             raise cls(f"{status} from file storage: {self._snippet(raw)}", status_code=status,
                       body=self._snippet(raw), method=method, path=target.path)
         return raw
+
+    async def _storage_hops(
+        self, session: aiohttp.ClientSession, method: str, target: URL, data: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes, URL]:
+        for _ in range(_MAX_REDIRECTS + 1):
+            if target.scheme != "https" and not (target.scheme == "http" and is_loopback_host(target.host or "")):
+                raise APIConnectionError(
+                    f"{method} to storage: refused a redirect to a non-https URL off this machine",
+                    method=method, path=target.path, request_sent=True,
+                )
+            async with session.request(method, target, data=data, headers=headers, allow_redirects=False) as resp:
+                status = resp.status
+                location = resp.headers.get("Location")
+                raw = await self._read_body(resp, method, target.path)
+            if status not in _REDIRECT_STATUSES or not location:
+                return status, raw, target
+            target = target.join(URL(location, encoded=True))
+            if status == 303:
+                method, data = "GET", None
+                headers.pop("Content-Type", None)
+        raise APIConnectionError(f"more than {_MAX_REDIRECTS} redirects from storage", method=method, path=target.path)
 
     async def request(
         self,
@@ -270,8 +304,12 @@ class Transport:
             except TypeError as exc:
                 # Raised before anything is sent: the caller's arguments are not JSON.
                 raise InvalidInputError(f"request body is not JSON-serialisable: {exc}") from None
+        deadline = self.seconds(timeout)
+        if deadline == 0:
+            # A deadline that has already passed sends nothing: the call cannot have run.
+            raise APITimeoutError(f"{method} {self._redact(path)}: the deadline had passed before sending",
+                                  method=method, path=path, request_sent=False)
         session = self._session()
-        deadline = self.options.timeout if timeout is UNSET else timeout
         retries = self.options.max_retries if max_retries is None else max_retries
         deadline_at = None if deadline is None else asyncio.get_running_loop().time() + deadline
         progress = _Progress()
@@ -557,6 +595,17 @@ class Transport:
         text = f"{method} {path} failed: {kind}" + (f": {detail}" if detail else "")
         text += " (the request was sent: it may have run)" if sent else " (the request was never sent)"
         return APIConnectionError(text, method=method, path=path, request_sent=sent)
+
+
+def _no_silent_resend(http: aiohttp.ClientSession) -> None:
+    # aiohttp quietly sends GET and DELETE again when a reused connection drops, with no
+    # backoff and outside max_retries. The SDK's retry policy must be the only one in force
+    # on any pool it uses (counted, visible in logs, and a delete can tell that a lost attempt
+    # did the work), so this is switched off on the caller's own session too (documented at
+    # `http_session=`). A private attribute with no public switch: guarded, so a rename
+    # in aiohttp costs only this, and a test notices.
+    if hasattr(http, "_retry_connection"):
+        http._retry_connection = False  # noqa: SLF001 - aiohttp's, see above
 
 
 def _reset_all_after_fork() -> None:

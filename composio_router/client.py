@@ -27,7 +27,7 @@ from ._config import (
 from ._retry import Idempotency
 from ._routes import SESSIONS_PATH, session_path
 from ._transport import Transport
-from .errors import ConfigurationError, InvalidInputError
+from .errors import APIResponseValidationError, ConfigurationError, InvalidInputError
 from .models._unset import UNSET, Unset
 
 # The session layer (sessions, models, execution, fan-out, providers) is loaded with the
@@ -100,7 +100,13 @@ class AsyncSessions:
         from .session import AsyncSession
 
         info = structure_response(data, SessionInfo)
-        return AsyncSession(self._defaults, self._transport, info, custom_tools=registry)
+        try:
+            return AsyncSession(self._defaults, self._transport, info, custom_tools=registry)
+        except InvalidInputError:  # an id no request path can carry ("", ".."): the server's fault
+            raise APIResponseValidationError(
+                f"the server's session_id {info.session_id!r} cannot be used in a request path",
+                status_code=200, body=data,
+            ) from None
 
     async def use(
         self,
@@ -155,6 +161,12 @@ class AsyncComposio:
     ``provider`` sets the format of ``session.tools()`` and ``handle_tool_calls``
     (default :class:`~composio_router.providers.OpenAIProvider`); ``modifiers`` apply
     to every session's tools and executions, before each call's own.
+    ``http_session`` is an ``aiohttp.ClientSession`` of yours to send through (it is not
+    closed by :meth:`aclose`). Its TLS settings apply, and aiohttp's own silent resend of
+    GET and DELETE is switched off on it, for all its users: the SDK's retry policy must be
+    the only one in force.
+    The key is masked in every repr and scrubbed from errors and logs; a key shorter
+    than 8 characters is not scrubbed (it would garble unrelated text).
     Use ``async with AsyncComposio() as composio:`` or call :meth:`aclose`.
     """
 

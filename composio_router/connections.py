@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from ._config import check_seconds
 from ._retry import Idempotency
 from ._routes import connected_account_path
-from .errors import ConnectionRequestFailedError, ConnectionRequestTimeoutError, InvalidInputError
+from .errors import ConnectionRequestFailedError, ConnectionRequestTimeoutError, scrub_text
 from .models._converter import structure_response
 from .models._unset import UNSET, Unset
 from .models.connections import ConnectedAccount, ConnectionStatus
@@ -61,8 +62,9 @@ class AsyncConnectionRequest:
         """The last status seen: INITIATED until a poll says otherwise."""
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(id={self.id!r}, toolkit={self.toolkit!r}, status={self.status!r}, "
-                f"redirect_url={self.redirect_url!r})")
+        # Scrubbed: the id and URL come from the server, which could echo the key in them.
+        return scrub_text(f"{type(self).__name__}(id={self.id!r}, toolkit={self.toolkit!r}, "
+                          f"status={self.status!r}, redirect_url={self.redirect_url!r})")
 
     async def refresh(self) -> ConnectedAccount:
         """Fetch the connected account once and update :attr:`status`."""
@@ -78,10 +80,11 @@ class AsyncConnectionRequest:
         Raises :class:`ConnectionRequestFailedError` on FAILED, EXPIRED or REVOKED, and
         :class:`ConnectionRequestTimeoutError` if it is still pending after ``timeout`` seconds.
         """
-        if timeout <= 0 or poll_interval <= 0:
-            raise InvalidInputError("timeout and poll_interval must be positive")
+        seconds = check_seconds(timeout, "timeout", positive=True, optional=False)
+        interval = check_seconds(poll_interval, "poll_interval", positive=True, optional=False)
+        assert seconds is not None and interval is not None
         last: ConnectedAccount | None = None
-        with anyio.move_on_after(timeout):
+        with anyio.move_on_after(seconds):
             while True:
                 last = await self.refresh()
                 if last.status == ConnectionStatus.ACTIVE:
@@ -93,7 +96,7 @@ class AsyncConnectionRequest:
                         connected_account_id=self.id,
                         status=last.status,
                     )
-                await anyio.sleep(poll_interval)
+                await anyio.sleep(interval)
         raise ConnectionRequestTimeoutError(
             f"connection {self.id} for {self.toolkit} was still {self.status} after {timeout} s; "
             f"the user may not have finished at {self.redirect_url}",

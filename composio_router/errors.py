@@ -79,15 +79,21 @@ _MAX_SCRUB_DEPTH = 100  # deeper JSON (orjson allows 1024 levels) is replaced, n
 _secret_counts: dict[str, int] = {}
 _secrets: tuple[str, ...] = ()
 _secret_pattern: re.Pattern[str] | None = None
-_secrets_lock = threading.Lock()
+# Re-entrant: compiling the pattern allocates, an allocation may run the garbage collector,
+# and the collector may finalise a client nobody closed, whose finalizer unregisters its
+# key, taking this lock again on the same thread (a plain Lock deadlocked there).
+_secrets_lock = threading.RLock()
 
 
 def _publish() -> None:
     global _secrets, _secret_pattern
-    _secrets = tuple(_secret_counts)
+    secrets = tuple(_secret_counts)
     # One alternation, longest first: one pass over the text whatever the number of keys.
-    ordered = sorted(_secrets, key=len, reverse=True)
-    _secret_pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+    ordered = sorted(secrets, key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+    if tuple(_secret_counts) != secrets:
+        return  # a finalizer changed the keys meanwhile, and its own _publish() is the newer
+    _secrets, _secret_pattern = secrets, pattern
 
 
 def register_secret(secret: str) -> None:
@@ -144,6 +150,21 @@ def scrub(value: Any, _depth: int = 0) -> Any:
     return value
 
 
+class SecretScrubbingFilter:
+    """A ``logging`` filter that scrubs registered secrets from a record's message and arguments.
+
+    Installed on the SDK's loggers, so no log line carries a key, whatever text (a path, a
+    server's answer) brought it there. It runs only for records a level lets through.
+    """
+
+    def filter(self, record: Any) -> bool:
+        if _secret_pattern is not None:
+            record.msg = scrub(record.msg) if isinstance(record.msg, str) else record.msg
+            if isinstance(record.args, tuple):
+                record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
 def _rebuild(cls: type[ComposioError], args: tuple[Any, ...], state: dict[str, Any]) -> ComposioError:
     error = cls.__new__(cls)
     error.args = args
@@ -152,7 +173,15 @@ def _rebuild(cls: type[ComposioError], args: tuple[Any, ...], state: dict[str, A
 
 
 class ComposioError(Exception):
-    """Root of every exception this SDK raises."""
+    """Root of every exception this SDK raises.
+
+    Its text never holds a registered API key, wherever the text came from (a server
+    that echoes the key in an id, a tool's own error): it is scrubbed at construction.
+    Keys shorter than 8 characters are not scrubbed (see ``api_key`` of the client).
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub_text(a) if isinstance(a, str) else a for a in args))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only constructors would break pickle's default (cls, args) rebuild; errors
@@ -230,7 +259,7 @@ class ConnectionRequestError(ComposioError):
 
     def __init__(self, message: str, *, connected_account_id: str, status: str | None) -> None:
         super().__init__(message)
-        self.connected_account_id = connected_account_id
+        self.connected_account_id = scrub_text(connected_account_id)
         self.status = status
 
 
@@ -251,7 +280,8 @@ class APIError(ComposioError):
         super().__init__(message)
         self.message = message
         self.method = method
-        self.path = path
+        # A path holds ids the server chose (a hostile one may echo the key as a session id).
+        self.path = scrub_text(path) if path is not None else None
         self.request_id = scrub_text(request_id) if request_id is not None else None
 
 

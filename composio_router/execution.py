@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 import anyio
 import anyio.to_thread
 
-from ._checks import check_account, check_arguments, check_slug
+from ._checks import check_account, check_arguments, check_finite, check_slug, check_text
 from ._retry import Idempotency
 from .errors import (
     BatchLimitError,
@@ -158,8 +158,11 @@ class Executor:
         return self._transport.max_connections
 
     def seconds(self, timeout: float | None | Unset) -> float | None:
-        """A call's ``timeout`` argument in seconds (UNSET: the client's default; None: no limit)."""
-        return self._transport.options.timeout if timeout is UNSET else timeout
+        """A call's ``timeout`` argument in seconds (UNSET: the client's default; None: no limit).
+
+        Raises :class:`InvalidInputError` for anything but a finite number >= 0 or None.
+        """
+        return self._transport.seconds(timeout)
 
     def deadline(self, timeout: float | None | Unset) -> float:
         """The loop time by which a call given ``timeout`` must end (``inf``: never)."""
@@ -203,6 +206,13 @@ class Executor:
             )
         args = check_arguments(arguments)
         check_account(account)
+        if input_responses is not None:
+            if not isinstance(input_responses, Mapping):
+                raise InvalidInputError(
+                    f"input_responses must be a mapping of question ids to answers, got {type(input_responses).__name__}"
+                )
+            check_finite(input_responses, "input_responses")
+        check_text(request_state, "request_state")
         if tool_slug == MULTI_EXECUTE_SLUG:
             _check_meta_batch(args)
         if self._registry is not None:
@@ -324,8 +334,14 @@ class Executor:
                 local_items.append((i, tool, call.arguments))
         log_id: str | None = None
 
+        # Each task records its own failure as entries: nothing may leave the task group, or
+        # the caller would get an ExceptionGroup and lose the other items' results.
         async def run_local(i: int, tool: RegisteredCustomTool, args: dict[str, Any]) -> None:
-            result = await self.run_local_result(tool, args, timeout)
+            try:
+                result = await self.run_local_result(tool, args, timeout)
+            except Exception as exc:  # a bug: still only this item's failure
+                entries[i] = _entry(i, tool.slug, False, {}, f"{type(exc).__name__}: {exc}")
+                return
             entries[i] = _entry(i, tool.slug, result.successful, result.data, result.error)
 
         async def run_remote() -> None:
@@ -335,9 +351,10 @@ class Executor:
                 result = await self.remote(
                     endpoint, MULTI_EXECUTE_SLUG, remote_args, timeout=timeout, idempotency_key=idempotency_key
                 )
-            except ComposioError as exc:
+            except Exception as exc:
+                error = str(exc) if isinstance(exc, ComposioError) else f"{type(exc).__name__}: {exc}"
                 for i in remote_positions:
-                    entries[i] = _entry(i, str(_raw_slug(items[i])), False, {}, str(exc))
+                    entries[i] = _entry(i, str(_raw_slug(items[i])), False, {}, error)
                 return
             log_id = result.log_id
             answers = result.data.get("results")

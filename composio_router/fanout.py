@@ -13,13 +13,15 @@ into its slot and never cancels its siblings; cancelling the caller cancels them
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
-from anyio.abc import ObjectSendStream
+from anyio.streams.memory import MemoryObjectSendStream
 
 from ._transport import check_idempotency_key
 from .errors import ComposioError, InvalidInputError
@@ -38,21 +40,33 @@ if TYPE_CHECKING:
     from .custom_tools import RegisteredCustomTool
     from .execution import Executor
 
-__all__ = ["gather_in_order", "iter_multi_execute", "multi_execute"]
+__all__ = ["BatchStream", "gather_in_order", "iter_multi_execute", "multi_execute"]
 
 T = TypeVar("T")
 
 
 async def gather_in_order(factories: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
-    """Run coroutines concurrently; results in input order; the first exception cancels the rest."""
-    results: list[Any] = [None] * len(factories)
+    """Run coroutines concurrently; results in input order.
 
-    async def run(i: int, factory: Callable[[], Awaitable[T]]) -> None:
-        results[i] = await factory()
+    The first exception cancels the rest and is raised as itself: a task group would
+    wrap it in an ``ExceptionGroup``, which no public method may let escape.
+    """
+    results: list[Any] = [None] * len(factories)
+    failures: list[Exception] = []
+
+    async def run(i: int, factory: Callable[[], Awaitable[T]], scope: anyio.CancelScope) -> None:
+        try:
+            results[i] = await factory()
+        except Exception as exc:
+            if not failures:
+                failures.append(exc)
+                scope.cancel()
 
     async with anyio.create_task_group() as tg:
         for i, factory in enumerate(factories):
-            tg.start_soon(run, i, factory)
+            tg.start_soon(run, i, factory, tg.cancel_scope)
+    if failures:
+        raise failures[0]
     return results
 
 
@@ -164,37 +178,108 @@ async def multi_execute(
     return MultiExecuteResult(results=done, elapsed=time.perf_counter() - started)
 
 
-async def iter_multi_execute(
+def iter_multi_execute(
     executor: Executor,
     calls: Sequence[object],
     *,
     max_concurrency: int = MAX_BATCH,
     timeout: float | None | Unset = UNSET,
     idempotency_key: str | None = None,
-) -> AsyncGenerator[BatchItemResult, None]:
-    """Yield each item's result as it completes (completion order; ``index`` gives the slot).
+) -> BatchStream:
+    """Each item's result as it completes (completion order; ``index`` gives the slot).
 
-    Close it early with ``contextlib.aclosing`` to cancel the items still running.
+    Bad input raises here, before anything runs. The batch starts with the first
+    ``__anext__`` and its deadline with it.
     """
     check_batch(calls)
     _check_batch_key(idempotency_key)
     limiter = _limiter_for(executor, max_concurrency, len(calls))
-    deadline = executor.deadline(timeout)
-    send, receive = anyio.create_memory_object_stream[BatchItemResult](len(calls) or 1)
 
-    async def slot(i: int, call: object, out: ObjectSendStream[BatchItemResult]) -> None:
-        async with out:
-            await out.send(await _run_item(executor, i, call, limiter, deadline, idempotency_key))
+    async def run(out: MemoryObjectSendStream[BatchItemResult]) -> None:
+        deadline = executor.deadline(timeout)
 
-    async with anyio.create_task_group() as tg, receive:
-        async with send:
+        async def slot(i: int, call: object, out: MemoryObjectSendStream[BatchItemResult]) -> None:
+            async with out:
+                item = await _run_item(executor, i, call, limiter, deadline, idempotency_key)
+                with contextlib.suppress(anyio.BrokenResourceError):  # nobody reads any more
+                    await out.send(item)
+
+        async with out, anyio.create_task_group() as tg:
             for i, call in enumerate(calls):
-                tg.start_soon(slot, i, call, send.clone())
+                tg.start_soon(slot, i, call, out.clone())
+
+    return BatchStream(run, len(calls))
+
+
+class BatchStream:
+    """A running batch's results as they complete; safe to leave at any point.
+
+    The batch runs in a background task with its own task group; this iterator only
+    receives from a memory stream. A consumer's ``async for`` therefore never holds the
+    batch's cancel scope, and leaving the loop in any way (``break``, an exception in its
+    body, dropping the iterator) cannot cancel the wrong task: an async generator that
+    yields inside a task group can, when it is finalised later from another task (the
+    idea of trio's ``as_safe_channel``). The items still running are cancelled by
+    :meth:`aclose`, or when the iterator is garbage-collected.
+
+    A plain asyncio task rather than a task group of the caller's: there is no scope the
+    caller is guaranteed to keep open around a plain ``async for``.
+    """
+
+    __slots__ = ("_loop", "_receive", "_run", "_send", "_task")
+
+    def __init__(
+        self, run: Callable[[MemoryObjectSendStream[BatchItemResult]], Coroutine[Any, Any, None]], size: int
+    ) -> None:
+        self._run = run
+        self._send, self._receive = anyio.create_memory_object_stream[BatchItemResult](size or 1)
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __aiter__(self) -> BatchStream:
+        return self
+
+    async def __anext__(self) -> BatchItemResult:
+        if self._task is None:
+            self._loop = asyncio.get_running_loop()
+            send = self._send
+            self._task = task = self._loop.create_task(self._run(send))
+            _RUNNING.add(task)  # the loop keeps only weak references to tasks
+            task.add_done_callback(_RUNNING.discard)
+            # Closed here too: a task cancelled before its first step never enters its body.
+            task.add_done_callback(lambda _: send.close())
         try:
-            async for item in receive:
-                yield item
-        except GeneratorExit:
-            # Closed early (aclose): cancel the items still running and end quietly, rather
-            # than let GeneratorExit escape the task group as an exception group.
-            tg.cancel_scope.cancel()
+            return await self._receive.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            pass
+        await self.aclose()
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        """Cancel the items still running and wait until they have stopped. Idempotent."""
+        self._receive.close()
+        task = self._task
+        if task is None:
+            self._send.close()
             return
+        if not task.done():
+            task.cancel()
+        # Waited for, not awaited: the task's own cancellation is not the caller's.
+        await asyncio.wait([task])
+        failure = None if task.cancelled() else task.exception()
+        if failure is not None:
+            raise failure  # a bug in the batch machinery: items catch their own failures
+
+    def __del__(self) -> None:
+        # Dropped without aclose (a plain `async for` left early): stop the batch. This may
+        # run on any thread, so the cancellation goes through the loop.
+        self._receive.close()
+        task, loop = self._task, self._loop
+        if task is None:
+            self._send.close()
+        elif loop is not None and not task.done():
+            with contextlib.suppress(RuntimeError):  # the loop is already closed
+                loop.call_soon_threadsafe(task.cancel)
+
+
+_RUNNING: set[asyncio.Task[None]] = set()

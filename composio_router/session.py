@@ -10,22 +10,29 @@ and error mapping live in the transport, once.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from . import fanout
-from ._checks import check_arguments, check_limit, check_slug, proxy_parameter
+from ._checks import (
+    check_arguments,
+    check_cursor,
+    check_finite,
+    check_limit,
+    check_slug,
+    check_text,
+    proxy_parameter,
+)
 from ._config import url_origin
 from ._files import WorkbenchFiles
 from ._retry import Idempotency
 from ._routes import session_path
-from ._search import check_queries, merge_searches, search_bodies
+from ._search import check_queries, check_toolkit_slugs, merge_searches, search_bodies
 from ._session_tools import SessionTools
 from ._transport import encode_query
 from .connections import AsyncConnectionRequest
-from .errors import ConflictError, InvalidInputError, SessionConfigConflictError
+from .errors import ConflictError, InvalidInputError, SessionConfigConflictError, scrub_text
 from .execution import META_TOOL_SLUGS, Executor
 from .models._converter import structure_response
 from .models._unset import UNSET, Unset
@@ -157,20 +164,27 @@ class AsyncSession:
         return exp.assistive_prompt if exp is not None else None
 
     def __repr__(self) -> str:
-        return f"AsyncSession(session_id={self.session_id!r}, user_id={self.user_id!r}, config_version={self.config_version})"
+        # Scrubbed: both ids come from the server, which could echo the key in them.
+        return scrub_text(
+            f"AsyncSession(session_id={self.session_id!r}, user_id={self.user_id!r}, config_version={self.config_version})"
+        )
 
     # -- tools and providers ----------------------------------------------------------------
 
     async def get_meta_tools(self, *, refresh: bool = False, timeout: float | None | Unset = UNSET) -> list[Tool]:
         """The session's tools (meta tools, preloaded app tools, custom tools) with schemas.
 
-        Follows every page of ``GET …/tools``. The list is cached for the session's
-        life; ``refresh=True`` fetches it again (after an update, for instance).
+        Follows every page of ``GET …/tools``, all within one ``timeout``. The list is
+        cached for the session's life; ``refresh=True`` fetches it again (after an update,
+        for instance).
         """
         return await self._tools.get(refresh=refresh, timeout=timeout)
 
     def _modifiers(self, modifiers: Modifiers) -> tuple[Modifier, ...]:
-        # The client's modifiers first, then the call's own.
+        # The client's modifiers first, then the call's own. Most calls pass none: the
+        # client's tuple is already normalised (this sits on every execute).
+        if modifiers is None:
+            return self._defaults.modifiers
         return normalize_modifiers(self._defaults.modifiers, modifiers)
 
     def _identify(self, tool_slug: str) -> tuple[str, str]:
@@ -240,17 +254,19 @@ class AsyncSession:
         model: str | None = None,
         known_fields: str | None = None,
         search_strategy: Literal["auto", "tool_search"] | None = None,
+        toolkits: Sequence[str] | None = None,
         timeout: float | None | Unset = UNSET,
     ) -> SearchResponse:
         """Find tools for one or more use cases.
 
-        More than seven queries are split into concurrent requests of seven (the
-        server's limit) and merged back in order.
+        ``toolkits`` narrows the results to those toolkits (the vendor's TypeScript SDK
+        sends the same field). More than seven queries are split into concurrent requests
+        of seven (the server's limit) and merged back in order.
         """
         queries = check_queries(query, known_fields, search_strategy)
         bodies = search_bodies(
             queries, model=model, known_fields=known_fields, search_strategy=search_strategy,
-            customs=self._executor.customs_payload(),
+            toolkits=check_toolkit_slugs(toolkits), customs=self._executor.customs_payload(),
         )
 
         async def one(body: dict[str, Any]) -> SearchResponse:
@@ -365,20 +381,27 @@ class AsyncSession:
         timeout: float | None | Unset = UNSET,
         modifiers: Modifiers = None,
         idempotency_key: str | None = None,
-    ) -> AsyncIterator[BatchItemResult]:
-        """Like :meth:`multi_execute`, but yields each item's result as soon as it completes."""
+    ) -> AsyncGenerator[BatchItemResult, None]:
+        """Like :meth:`multi_execute`, but yields each item's result as soon as it completes.
+
+        Leaving the loop early in any way (``break``, an exception, dropping the iterator)
+        cancels the items still running; closing the iterator also waits for them to stop.
+        """
         mods = self._modifiers(modifiers)
         items: Sequence[object] = calls
         if has_execute_modifiers(mods):
             items = await modify_calls(mods, calls, self._identify)
-        # aclosing: when the caller stops early, the inner generator (which holds the batch's
-        # task group) must be closed here, in this task, not later by the garbage collector.
-        batch = fanout.iter_multi_execute(
+        # The batch runs in its own task (fanout.BatchStream); this generator never yields
+        # inside a task group, so however the caller leaves the loop (break, an exception,
+        # dropping the generator), closing it later from another task is harmless.
+        stream = fanout.iter_multi_execute(
             self._executor, items, max_concurrency=max_concurrency, timeout=timeout, idempotency_key=idempotency_key
         )
-        async with contextlib.aclosing(batch) as results:
-            async for item in results:
+        try:
+            async for item in stream:
                 yield await modify_batch_item(mods, item, self._identify)
+        finally:
+            await stream.aclose()  # cancels the items still running
 
     async def proxy_execute(
         self,
@@ -404,6 +427,7 @@ class AsyncSession:
             raise InvalidInputError(f"method must be one of {sorted(PROXY_METHODS)}, got {method!r}")
         wire: dict[str, Any] = {"toolkit_slug": toolkit, "endpoint": endpoint, "method": verb}
         if body is not None:
+            check_finite(body, "body")
             wire["body"] = body
         if parameters is not None:
             if isinstance(parameters, str | bytes | Mapping) or not isinstance(parameters, Sequence):
@@ -449,7 +473,7 @@ class AsyncSession:
         if acl_config_for_shared is not None:
             if account_type != "SHARED":
                 raise InvalidInputError("acl_config_for_shared is only valid with account_type='SHARED'")
-            experimental["acl_config_for_shared"] = dict(acl_config_for_shared)
+            experimental["acl_config_for_shared"] = check_arguments(acl_config_for_shared, "acl_config_for_shared")
         if experimental:
             body["experimental"] = experimental
         data = await self._transport.request(
@@ -500,6 +524,8 @@ class AsyncSession:
             raise InvalidInputError("toolkits must be a list of toolkit slugs")
         if is_connected is not None and not isinstance(is_connected, bool):
             raise InvalidInputError(f"is_connected must be True, False or None, got {is_connected!r}")
+        check_cursor(next_cursor)
+        check_text(search, "search")
         query = encode_query(
             {
                 "cursor": next_cursor,
@@ -523,14 +549,17 @@ class AsyncSession:
         search: str | None = None,
         timeout: float | None | Unset = UNSET,
     ) -> AsyncIterator[ToolkitInfo]:
-        """Every toolkit of every page, fetching pages as the iteration reaches them."""
-        async def page(cursor: str | None) -> Page[ToolkitInfo]:
+        """Every toolkit of every page, fetching pages as the iteration reaches them.
+
+        ``timeout`` bounds the whole walk, the time your loop takes between items included.
+        """
+        async def page(cursor: str | None, remaining: float | None) -> Page[ToolkitInfo]:
             return await self.toolkits(
                 toolkits=toolkits, next_cursor=cursor, limit=limit, is_connected=is_connected,
-                search=search, timeout=timeout,
+                search=search, timeout=remaining,
             )
 
-        async for item in iterate_pages(page):
+        async for item in iterate_pages(page, self._transport.seconds(timeout), "toolkits"):
             yield item
 
     # -- workbench files ----------------------------------------------------------------------------
@@ -555,10 +584,11 @@ class AsyncSession:
         limit: int | None = None,
         timeout: float | None | Unset = UNSET,
     ) -> AsyncIterator[RemoteFile]:
-        """Every file of a mount, across pages."""
-        async for item in iterate_pages(
-            lambda cursor: self.list_files(prefix, mount_id=mount_id, cursor=cursor, limit=limit, timeout=timeout)
-        ):
+        """Every file of a mount, across pages; ``timeout`` bounds the whole walk."""
+        async def page(cursor: str | None, remaining: float | None) -> FilesPage:
+            return await self.list_files(prefix, mount_id=mount_id, cursor=cursor, limit=limit, timeout=remaining)
+
+        async for item in iterate_pages(page, self._transport.seconds(timeout), "files"):
             yield item
 
     async def upload_file(
@@ -654,6 +684,7 @@ class AsyncSession:
         timeout: float | None | Unset = UNSET,
     ) -> Page[ConfigHistoryEntry]:
         """One page of past configurations, newest first."""
+        check_cursor(cursor)
         query = encode_query({"cursor": cursor, "limit": check_limit(limit, _HISTORY_PAGE_MAX)})
         data = await self._transport.request(
             "GET", self._path + "/config_history", query=query, idempotency=Idempotency.SAFE, timeout=timeout
@@ -663,10 +694,11 @@ class AsyncSession:
     async def iter_config_history(
         self, *, limit: int | None = None, timeout: float | None | Unset = UNSET
     ) -> AsyncIterator[ConfigHistoryEntry]:
-        """Every past configuration, newest first, across pages."""
-        async for item in iterate_pages(
-            lambda cursor: self.config_history(cursor=cursor, limit=limit, timeout=timeout)
-        ):
+        """Every past configuration, newest first, across pages; ``timeout`` bounds the whole walk."""
+        async def page(cursor: str | None, remaining: float | None) -> Page[ConfigHistoryEntry]:
+            return await self.config_history(cursor=cursor, limit=limit, timeout=remaining)
+
+        async for item in iterate_pages(page, self._transport.seconds(timeout), "config history"):
             yield item
 
     async def delete(self, *, timeout: float | None | Unset = UNSET) -> DeletedSession:

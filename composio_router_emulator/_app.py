@@ -23,6 +23,7 @@ from ._faults import Fault
 from ._handlers import ROUTES, Auth
 from ._inflight import INFLIGHT, InFlight
 from ._journal import REDACTED, SENSITIVE_HEADERS, JournalEntry
+from ._mcp import MCP_SESSIONS, McpSessions, http_error
 from ._runtime import BODY, REQUEST_ID, RUNTIME, Runtime
 from ._wire import (
     JSON_CT,
@@ -211,6 +212,12 @@ async def _dispatch(
                 )
             raise ApiError(404, f"No route for {request.method} {request.path}", "NotFound")
         policy = _AUTH.get(request.match_info.handler, "api")
+        if policy == "mcp":
+            try:
+                _check_auth(request, rt, "api")
+            except ApiError as err:  # same rule as the API, answered the JSON-RPC way
+                return http_error(err.status, -32001, err.message)
+            return await handler(request)
         if policy in ("api", "api_or_user"):
             _check_auth(request, rt, policy)
             _parse_body(request, raw, parsed)
@@ -261,7 +268,8 @@ async def _pipeline(request: web.Request, handler: Handler) -> web.StreamRespons
     try:
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
-        if rt.latency > 0 and request.path.startswith("/api/"):
+        mcp = request.path.endswith("/mcp") and request.path.startswith("/tool_router/")
+        if rt.latency > 0 and (mcp or request.path.startswith("/api/")):
             await asyncio.sleep(rt.latency)
         if fault is not None and fault.short_circuits:
             if fault.action == "drop":
@@ -284,7 +292,11 @@ async def _pipeline(request: web.Request, handler: Handler) -> web.StreamRespons
                 if request.transport is not None:
                     request.transport.close()
                 return web.Response(status=499)
-            if rt.extra_fields or (fault is not None and fault.action == "extra_fields"):
+            # The global switch is about the REST API's forward compatibility; MCP's schema
+            # is not ours to extend, so only an explicit fault touches its answers.
+            if (rt.extra_fields and not mcp) or (
+                fault is not None and fault.action == "extra_fields"
+            ):
                 resp = _add_extra_fields(resp)
         resp.headers["x-request-id"] = request_id
         if fault is not None:
@@ -315,6 +327,7 @@ def build_app(rt: Runtime) -> web.Application:
     app = web.Application(middlewares=[_pipeline], client_max_size=64 * 1024 * 1024)
     app[RUNTIME] = rt
     app[INFLIGHT] = InFlight()  # per app: a restarted emulator starts with none
+    app[MCP_SESSIONS] = McpSessions()
     for method, path, handler, auth in ROUTES:
         app.router.add_route(method, path, handler)
         _AUTH[handler] = auth

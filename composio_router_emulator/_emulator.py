@@ -49,6 +49,9 @@ class Emulator:
     exercise certificate verification. ``idempotency_header`` makes it deduplicate
     POST/PATCH requests by that header, as a gateway that honours idempotency keys
     would; the real backend does not (spec §1.8), so by default neither does this.
+
+    Every session's ``mcp.url`` is served too (MCP Streamable HTTP, same ``x-api-key``);
+    ``mcp_page_size`` is how many tools one ``tools/list`` page holds.
     """
 
     def __init__(
@@ -65,11 +68,14 @@ class Emulator:
         extra_fields: bool = False,
         ssl_context: ssl.SSLContext | None = None,
         idempotency_header: str | None = None,
+        mcp_page_size: int = 100,
     ) -> None:
         if auto_complete_after_polls is not None and auto_complete_after_polls < 1:
             raise ValueError("auto_complete_after_polls must be >= 1 or None")
         if multi_execute_limit < 1:
             raise ValueError("multi_execute_limit must be >= 1")
+        if mcp_page_size < 1:
+            raise ValueError("mcp_page_size must be >= 1")
         catalog, index = _shared_catalog()
         state = State(catalog)
         engine = Engine(state, index)
@@ -85,6 +91,7 @@ class Emulator:
             extra_fields=extra_fields,
             auto_complete_after_polls=auto_complete_after_polls,
             idempotency=IdempotencyStore(idempotency_header) if idempotency_header else None,
+            mcp_page_size=mcp_page_size,
         )
         self._ssl_context = ssl_context
         self._host = host

@@ -7,12 +7,14 @@ Request-level problems raise :class:`ApiError` (an HTTP 4xx); tool-level problem
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
+import attrs
 import orjson
 
 from . import _meta_tools as meta
@@ -22,7 +24,7 @@ from ._search import SearchIndex
 from ._state import State, StoredAccount, StoredSession
 from ._wire import ApiError, bad_request, iso, new_id
 
-__all__ = ["Engine", "completed", "failed"]
+__all__ = ["ApprovalRequest", "Approver", "Engine", "completed", "failed"]
 
 log = logging.getLogger("composio_router_emulator")
 
@@ -34,6 +36,26 @@ Result = dict[str, Any]
 MetaHandler = Callable[
     [StoredSession, Mapping[str, Any], CustomSet], Awaitable[tuple[Any, str | None]]
 ]
+# What the session's approval rules (require_approval lists, experimental.permissions) say
+# about one call: run it, refuse it, or ask the user (every time, or once per session).
+Rule = Literal["allow", "deny", "ask", "ask_once"]
+_APPROVAL_SCHEMA: dict[str, Any] = {"type": "object", "properties": {"note": {"type": "string"}}}
+
+
+@attrs.frozen
+class ApprovalRequest:
+    """The question put to the user before a call that needs approval."""
+
+    slug: str
+    arguments: Mapping[str, Any]
+    message: str
+    requested_schema: dict[str, Any]
+
+
+# Asks the user synchronously (the MCP endpoint's elicitation, or its fallback) and returns
+# "accept", or why not ("decline", "cancel", a reason). Without one, /execute answers
+# `input_required` and the caller repeats the call with the answer (spec §3.7).
+Approver = Callable[[ApprovalRequest], Awaitable[str]]
 
 
 def completed(data: Any) -> Result:
@@ -85,6 +107,7 @@ class Engine:
         customs: CustomSet = EMPTY,
         input_responses: Mapping[str, Any] | None = None,
         request_state: str | None = None,
+        approve: Approver | None = None,
     ) -> Result:
         if slug.startswith("LOCAL_"):
             raise ApiError(
@@ -97,7 +120,7 @@ class Engine:
                     f"Meta tool {slug} is not enabled in this session",
                     "ToolRouter_ToolNotAllowed",
                 )
-            return await self.run_meta(session, slug, arguments, customs)
+            return await self.run_meta(session, slug, arguments, customs, approve)
         tool = self.catalog.tools.get(slug)
         if tool is None:
             raise ApiError(400, f"Tool {slug} not found", "ToolRouter_ToolNotFound")
@@ -107,21 +130,41 @@ class Engine:
                 f"Tool {slug} is not allowed by this session's configuration",
                 "ToolRouter_ToolNotAllowed",
             )
-        if slug in session.policy.approval:
-            gate = self._approval(slug, arguments, input_responses, request_state)
-            if gate is not None:
-                return gate
+        once_key = self._once_key(session, tool, account)
+        rule = self.approval_rule(session, slug, once_key)
+        if rule == "deny":
+            return failed(f"Execution of {slug} is denied by this session's permissions")
+        if rule != "allow":
+            if approve is not None:
+                action = await approve(self.approval_request(slug, arguments))
+                if action != "accept":
+                    return failed(f"Execution of {slug} was not approved by the user ({action})")
+            else:
+                gate = self._approval(slug, arguments, input_responses, request_state)
+                if gate is not None:
+                    return gate
+            if rule == "ask_once":
+                session.approved.add(once_key)
         data, error = await self.run_app_tool(session, tool, arguments, account)
         return failed(error, data) if error is not None else completed(data)
 
     async def run_meta(
-        self, session: StoredSession, slug: str, arguments: Mapping[str, Any], customs: CustomSet
+        self,
+        session: StoredSession,
+        slug: str,
+        arguments: Mapping[str, Any],
+        customs: CustomSet,
+        approve: Approver | None = None,
     ) -> Result:
         problem = check_arguments(meta.META_JSON[slug]["input_parameters"], arguments)
         if problem:
             return failed(f"Invalid arguments for {slug}: {problem}")
+        handler = self._meta[slug]
+        if slug == meta.MULTI:
+            # Only multi-execute runs app tools, so only it can need the user's approval.
+            handler = functools.partial(self._meta_multi, approve=approve)
         try:
-            data, error = await self._meta[slug](session, arguments, customs)
+            data, error = await handler(session, arguments, customs)
         except ToolError as exc:
             return failed(str(exc))
         if error is not None:
@@ -161,6 +204,24 @@ class Engine:
             log.exception("demo tool %s crashed", tool.slug)
             return {}, f"Internal error while executing {tool.slug}"
         return out, None  # type: ignore[return-value]
+
+    # --- the session's tools --------------------------------------------------------------------
+
+    def preloaded_tools(self, session: StoredSession) -> list[str]:
+        """The app tools the session preloads (§3.2 ``preload``)."""
+        tools = session.config["preload"]["tools"]
+        if tools == "all":
+            return [slug for slug in self.catalog.tools if slug in session.policy.allowed][:1000]
+        return [slug for slug in tools if slug in self.catalog.tools]
+
+    def session_tools(self, session: StoredSession, *, customs: bool = True) -> list[dict[str, Any]]:
+        """The §9 ``Tool`` objects a session exposes, in order: its meta tools, its preloaded
+        app tools, then (``customs``) the inline custom tools of its last create or attach."""
+        tools = [meta.META_JSON[slug] for slug in session.tool_router_tools]
+        tools += [self.catalog.json[slug] for slug in self.preloaded_tools(session)]
+        if customs:
+            tools += list(session.customs.json.values())
+        return tools
 
     # --- accounts ----------------------------------------------------------------------------
 
@@ -294,7 +355,48 @@ class Engine:
                 out["account_selection"] = "required"
         return out
 
-    # --- approval (rc19 input_required) --------------------------------------------------------
+    # --- approval (rc19 input_required, experimental.permissions) ------------------------------
+
+    def _once_key(self, session: StoredSession, tool: ToolDef, account_ref: str | None) -> str:
+        """The permissions key of a call (§3.2 PermissionsCfg): ``SLUG:account`` or ``SLUG:__none__``."""
+        account_id = "__none__"
+        if not tool.no_auth:
+            account, _ = self.resolve_account(session, tool.toolkit, account_ref)
+            if account is not None:
+                account_id = account.id
+        return f"{tool.slug}:{account_id}"
+
+    def approval_rule(self, session: StoredSession, slug: str, once_key: str) -> Rule:
+        """Whether a call may run, per §3.2: an override (exact tool key, then ``*:``) beats
+        ``require_approval`` and the default; ``ask_once`` answers are remembered per session."""
+        perms = session.experimental.get("permissions") or {}
+        overrides = perms.get("overrides") or {}
+        account_part = once_key.split(":", 1)[1]
+        rule = overrides.get(once_key) or overrides.get(f"*:{account_part}")
+        if rule == "always_deny":
+            return "deny"
+        if rule == "always_allow":
+            return "allow"
+        if rule == "ask_always":
+            return "ask"
+        if rule == "ask_once":
+            return "allow" if once_key in session.approved else "ask_once"
+        if slug in session.policy.approval:
+            return "ask"
+        default = perms.get("default", "allow_all")
+        if default == "ask_every_call":
+            return "ask"
+        if default == "ask_once_per_session":
+            return "allow" if once_key in session.approved else "ask_once"
+        return "allow"
+
+    def approval_request(self, slug: str, arguments: Mapping[str, Any]) -> ApprovalRequest:
+        return ApprovalRequest(
+            slug=slug,
+            arguments=arguments,
+            message=f"Allow running {slug} with the given arguments?",
+            requested_schema=_APPROVAL_SCHEMA,
+        )
 
     def _approval(
         self,
@@ -313,10 +415,7 @@ class Engine:
                         "type": "elicitation",
                         "mode": "form",
                         "message": f"Allow running {slug} with the given arguments?",
-                        "requested_schema": {
-                            "type": "object",
-                            "properties": {"note": {"type": "string"}},
-                        },
+                        "requested_schema": dict(_APPROVAL_SCHEMA),
                     }
                 },
                 "request_state": token,
@@ -338,17 +437,24 @@ class Engine:
         queries: list[Mapping[str, Any]],
         customs: CustomSet,
         workflow: Mapping[str, Any] | None = None,
+        only_toolkits: list[str] | None = None,
     ) -> dict[str, Any]:
         results = []
         mentioned: dict[str, None] = {}
         schemas: dict[str, Any] = {}
-        allowed = session.policy.allowed
+        allowed: frozenset[str] | set[str] = session.policy.allowed
+        extra = list(customs.tools.values())
+        if only_toolkits is not None:
+            # The TS SDK's `toolkits` (§4.11): only tools of these toolkits are candidates.
+            wanted = {slug.lower() for slug in only_toolkits}
+            allowed = {slug for slug in allowed if self.catalog.tools[slug].toolkit in wanted}
+            extra = [tool for tool in extra if tool.toolkit.lower() in wanted]
         for i, q in enumerate(queries, 1):
             text = q["use_case"]
             known = q.get("known_fields") or ""
             if known:
                 text += " " + " ".join(part.split(":", 1)[0] for part in known.split(","))
-            hits = self.index.rank(text, allowed, customs.tools.values())
+            hits = self.index.rank(text, allowed, extra)
             top = hits[0][0] if hits else 0.0
             primary = [s for score, s in hits[:3] if score >= top * 0.6]
             related = [s for _, s in hits[len(primary) : len(primary) + 4]]
@@ -473,7 +579,9 @@ class Engine:
             data["not_found"] = missing
         return data, None
 
-    async def _multi_item(self, session: StoredSession, index: int, item: Any) -> dict[str, Any]:
+    async def _multi_item(
+        self, session: StoredSession, index: int, item: Any, approve: Approver | None
+    ) -> dict[str, Any]:
         slug = item.get("tool_slug") if isinstance(item, dict) else None
         data: dict[str, Any] = {}
         error: str | None = None
@@ -489,16 +597,15 @@ class Engine:
             error = f"Tool {slug} not found"
         elif slug not in session.policy.allowed:
             error = f"Tool {slug} is not allowed by this session's configuration"
-        elif slug in session.policy.approval:
-            error = f"Tool {slug} requires user approval; execute it directly"
         else:
             account = item.get("account")
-            data, error = await self.run_app_tool(
-                session,
-                self.catalog.tools[slug],
-                item.get("arguments") or {},
-                account if isinstance(account, str) else None,
-            )
+            account = account if isinstance(account, str) else None
+            arguments = item.get("arguments") or {}
+            error = await self._multi_gate(session, slug, arguments, account, approve)
+            if error is None:
+                data, error = await self.run_app_tool(
+                    session, self.catalog.tools[slug], arguments, account
+                )
         entry: dict[str, Any] = {
             "index": index,
             "tool_slug": slug if isinstance(slug, str) else "",
@@ -509,8 +616,38 @@ class Engine:
             entry["error"] = error
         return entry
 
+    async def _multi_gate(
+        self,
+        session: StoredSession,
+        slug: str,
+        arguments: Mapping[str, Any],
+        account: str | None,
+        approve: Approver | None,
+    ) -> str | None:
+        """The approval rules for one multi-execute item: None when it may run, else why not.
+
+        Over REST an item cannot pause for an answer, so it fails; the MCP endpoint can ask."""
+        once_key = self._once_key(session, self.catalog.tools[slug], account)
+        rule = self.approval_rule(session, slug, once_key)
+        if rule == "allow":
+            return None
+        if rule == "deny":
+            return f"Execution of {slug} is denied by this session's permissions"
+        if approve is None:
+            return f"Tool {slug} requires user approval; execute it directly"
+        action = await approve(self.approval_request(slug, arguments))
+        if action != "accept":
+            return f"Execution of {slug} was not approved by the user ({action})"
+        if rule == "ask_once":
+            session.approved.add(once_key)
+        return None
+
     async def _meta_multi(
-        self, session: StoredSession, args: Mapping[str, Any], customs: CustomSet
+        self,
+        session: StoredSession,
+        args: Mapping[str, Any],
+        customs: CustomSet,
+        approve: Approver | None = None,
     ) -> tuple[Any, str | None]:
         items = args["tools"]
         if len(items) > self.multi_execute_limit:
@@ -523,7 +660,7 @@ class Engine:
             raise ToolError("tools must contain at least one item")
         # Items are independent: run them concurrently, keep input order (§7.2).
         results = await asyncio.gather(
-            *(self._multi_item(session, i, it) for i, it in enumerate(items))
+            *(self._multi_item(session, i, it, approve) for i, it in enumerate(items))
         )
         errors = sum(1 for r in results if "error" in r)
         data = {

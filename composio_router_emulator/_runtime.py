@@ -29,6 +29,8 @@ class Runtime:
     auto_complete_after_polls: int | None = None
     url: str = ""
     idempotency: IdempotencyStore | None = None
+    # Tools per tools/list page on the MCP endpoint (the rest follow by cursor).
+    mcp_page_size: int = 100
 
 
 RUNTIME = web.AppKey("composio_router_emulator_runtime", Runtime)

@@ -146,6 +146,8 @@ class StoredSession:
     # The customs of the latest create/attach, listed by GET …/tools.
     customs: CustomSet = EMPTY
     files: dict[str, dict[str, StoredFile]] = attrs.field(factory=dict)
+    # Permission keys (``SLUG:account``) the user approved under an "ask once" rule.
+    approved: set[str] = attrs.field(factory=set)
 
 
 @attrs.define(eq=False)

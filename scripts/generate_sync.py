@@ -481,7 +481,13 @@ def _signature(tr: Translator, cls: SourceClass, fn: Function) -> Signature:
         params.append("**" + param(args.kwarg, None))
         forward.append("**" + args.kwarg.arg)
     returns = None
-    if fn.returns is not None:
+    if _is_async_generator_type(fn.returns):
+        # AsyncGenerator[X, None] (what lets callers use contextlib.aclosing): an Iterator[X].
+        item = _iterated_type(fn.returns)
+        assert item is not None
+        tr.imports.add("Iterator", Ref("collections.abc", "Iterator"), runtime=False)
+        returns = f"Iterator[{tr.text(cls.source, item, runtime=False, where=where)}]"
+    elif fn.returns is not None:
         returns = tr.text(cls.source, fn.returns, runtime=False, where=where)
     return Signature(params, forward, returns)
 
@@ -520,7 +526,8 @@ def _method_body(
     if (is_async and _is_generator(fn)) or (not is_async and item_type is not None):
         if item_type is None:
             raise GeneratorError(
-                f"{where}: annotate async iterators as AsyncIterator[X] or AsyncIterable[X]"
+                f"{where}: annotate async iterators as AsyncIterator[X], AsyncIterable[X] "
+                "or AsyncGenerator[X, None]"
             )
         wrap = tr.wrap(item_type, "item", where)
         if wrap is None:
@@ -539,14 +546,25 @@ def _decorators(fn: Function) -> list[str]:
     return [ast.unparse(d) for d in fn.decorator_list]
 
 
-def _iterated_type(returns: ast.expr | None) -> ast.expr | None:
-    """``X`` when ``returns`` is ``AsyncIterator[X]`` or ``AsyncIterable[X]``."""
-    if (
+def _is_async_generator_type(returns: ast.expr | None) -> bool:
+    return (
         isinstance(returns, ast.Subscript)
         and isinstance(returns.value, ast.Name)
-        and returns.value.id in PROTOCOL_MAP
-    ):
+        and returns.value.id == "AsyncGenerator"
+        and isinstance(returns.slice, ast.Tuple)
+        and len(returns.slice.elts) == 2
+    )
+
+
+def _iterated_type(returns: ast.expr | None) -> ast.expr | None:
+    """``X`` when ``returns`` is ``AsyncIterator[X]``, ``AsyncIterable[X]`` or ``AsyncGenerator[X, _]``."""
+    if not isinstance(returns, ast.Subscript) or not isinstance(returns.value, ast.Name):
+        return None
+    if returns.value.id in PROTOCOL_MAP:
         return returns.slice
+    if _is_async_generator_type(returns):
+        assert isinstance(returns.slice, ast.Tuple)
+        return returns.slice.elts[0]
     return None
 
 

@@ -1,4 +1,37 @@
-"""Shared fixtures. Every test talks to the emulator over real loopback sockets."""
+"""Shared fixtures: one vocabulary for the whole suite.
+
+Every test talks to the emulator over real loopback sockets. A fixture name means the
+same thing in every folder; a folder or a module may add names, never redefine one.
+
+Shared (this file):
+
+=====================  =======================================================================
+``api_key``            the key the emulators expect and the clients send (``API_KEY``); a
+                       module may override it, e.g. to check that its own secret never leaks
+``emulator``           a running Emulator on the test's event loop (async tests)
+``emulator_thread``    a running Emulator on its own loop in a thread (sync tests)
+``keyed_emulator``     an ``emulator`` that deduplicates requests by ``Idempotency-Key``
+``client``             AsyncComposio on ``emulator``: max_retries=2, the real backoff
+``sync_client``        Composio (the blocking facade) on ``emulator_thread``, configured alike
+``session``            AsyncSession of user-1 on ``client``
+``sync_session``       Session of user-1 on ``sync_client``
+``http``               a raw aiohttp session on ``emulator`` that sends the key (wire tests)
+=====================  =======================================================================
+
+Per folder (its conftest):
+
+* ``tests/providers``: ``agent``, an AsyncSession on ``client`` with the demo app tools
+  preloaded and two custom tools.
+* ``tests/reliability``: ``fast_backoff`` (the real backoff scaled down; the delays it
+  computed), ``fast_client`` / ``sync_fast_client`` (a ``client`` / ``sync_client`` with
+  ``fast_backoff`` and a 10 s timeout), ``ready_session`` / ``sync_ready_session`` (user-1
+  on those, gmail connected, the journal cleared), ``connect_failures`` (counts refused
+  connects in the transport's log).
+
+Prefixes: ``sync_`` names the blocking facade's counterpart of an async fixture,
+``_thread`` an emulator running in a thread (as the shipped plugin's
+``composio_emulator_thread``), ``keyed_`` something on a deduplicating emulator.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +40,22 @@ import os
 import threading
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import pytest
 
-from composio_router import AsyncComposio, AsyncSession
+from benchmarks import netguard
+from composio_router import AsyncComposio, AsyncSession, Composio, Session
 from composio_router.testing import Emulator
 
 API_KEY = "test-key-9f8e7d6c5b4a"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Nothing the suite runs may leave this machine: every test talks to loopback servers,
+    # and the guard refuses in-process, before sending, a connection or DNS look-up to
+    # anything else, should a test or a third-party library try one.
+    netguard.install()
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 @pytest.fixture
@@ -22,20 +65,56 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator(api_key=API_KEY) as emu:
+def api_key() -> str:
+    """The key of every emulator and client fixture; a module may override it."""
+    return API_KEY
+
+
+@pytest.fixture
+async def emulator(api_key: str) -> AsyncIterator[Emulator]:
+    async with Emulator(api_key=api_key) as emu:
         yield emu
 
 
 @pytest.fixture
-async def client(emulator: Emulator) -> AsyncIterator[AsyncComposio]:
-    async with AsyncComposio(api_key=API_KEY, base_url=emulator.url, max_retries=2) as composio:
+def emulator_thread(api_key: str) -> Iterator[Emulator]:
+    with Emulator.running_in_thread(api_key=api_key) as emu:
+        yield emu
+
+
+@pytest.fixture
+async def keyed_emulator(api_key: str) -> AsyncIterator[Emulator]:
+    """An emulator that deduplicates by Idempotency-Key, as a key-honouring gateway would."""
+    async with Emulator(api_key=api_key, idempotency_header=IDEMPOTENCY_HEADER) as emu:
+        yield emu
+
+
+@pytest.fixture
+async def client(emulator: Emulator, api_key: str) -> AsyncIterator[AsyncComposio]:
+    async with AsyncComposio(api_key=api_key, base_url=emulator.url, max_retries=2) as composio:
+        yield composio
+
+
+@pytest.fixture
+def sync_client(emulator_thread: Emulator, api_key: str) -> Iterator[Composio]:
+    with Composio(api_key=api_key, base_url=emulator_thread.url, max_retries=2) as composio:
         yield composio
 
 
 @pytest.fixture
 async def session(client: AsyncComposio) -> AsyncSession:
     return await client.create(user_id="user-1")
+
+
+@pytest.fixture
+def sync_session(sync_client: Composio) -> Session:
+    return sync_client.create(user_id="user-1")
+
+
+@pytest.fixture
+async def http(emulator: Emulator, api_key: str) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(emulator.url, headers={"x-api-key": api_key}) as raw:
+        yield raw
 
 
 # Pooled worker threads outlive a test by design: anyio's (idle for 10 s), asyncio's default

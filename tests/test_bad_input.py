@@ -9,7 +9,10 @@ import pytest
 
 from composio_router import AsyncComposio, AsyncSession, BatchLimitError, InvalidInputError
 from composio_router.models import (
+    Experimental,
+    ManageConnections,
     MultiAccount,
+    Permissions,
     Preload,
     TagFilter,
     ToolFilter,
@@ -104,6 +107,16 @@ def test_config_blocks_validate_at_construction() -> None:
         Preload(tools="some")  # type: ignore[arg-type]
 
 
+def test_config_blocks_refuse_nulls_the_api_rejects() -> None:
+    for make in (lambda: Workbench(enable=None), lambda: MultiAccount(enable=None),  # type: ignore[arg-type]
+                 lambda: ManageConnections(callback_url=None),  # type: ignore[arg-type]
+                 lambda: Experimental(fast_mode=None),  # type: ignore[arg-type]
+                 lambda: Permissions(default="bogus")):  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError):
+            make()
+    assert ManageConnections(enable=None).enable is None  # nullable where the API allows it
+
+
 async def test_create_shorthand_errors(client: AsyncComposio, sent: Any) -> None:
     with pytest.raises(InvalidInputError):
         await client.create(user_id="u", toolkits="gmail")  # type: ignore[arg-type]
@@ -114,3 +127,9 @@ async def test_create_shorthand_errors(client: AsyncComposio, sent: Any) -> None
     with pytest.raises(InvalidInputError, match="not valid on create"):
         await client.create(user_id="u", workbench=None)  # type: ignore[arg-type]
     assert sent() == 0
+
+
+async def test_proxy_clash_refused_before_sending(client: AsyncComposio, emulator: Emulator) -> None:
+    with pytest.raises(InvalidInputError, match="contradicts"):
+        await client.create(user_id="u", proxy_execute=False, workbench=Workbench(enable_proxy_execution=True))
+    assert len(emulator.journal) == 0

@@ -16,9 +16,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(
-    not (ROOT / "benchmarks" / "runner.py").exists(), reason="benchmarks/ not present"
-)
+pytestmark = [
+    pytest.mark.skipif(not (ROOT / "benchmarks" / "runner.py").exists(), reason="benchmarks/ not present"),
+    pytest.mark.slow,
+]
 
 
 def _run_python(code: str, timeout: float = 15) -> subprocess.CompletedProcess[str]:

@@ -7,6 +7,8 @@ import pytest
 from composio_router import AsyncComposio, ConfigurationError
 from composio_router._config import DEFAULT_BASE_URL
 
+from .conftest import API_KEY
+
 
 def test_missing_key_is_a_clear_error_at_construction(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COMPOSIO_API_KEY", raising=False)
@@ -60,6 +62,11 @@ def test_custom_headers_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMPOSIO_CUSTOM_HEADERS", "X-One: 1\nbroken line\nX-Two:  two:parts ")
     client = AsyncComposio(api_key="k", base_url="http://127.0.0.1:1", default_headers={"X-One": "explicit"})
     assert client.options.default_headers == {"X-One": "explicit", "X-Two": "two:parts"}
+
+
+def test_credentials_are_refused_in_default_headers() -> None:
+    with pytest.raises(ConfigurationError, match="credentials"):
+        AsyncComposio(api_key=API_KEY, base_url="http://127.0.0.1:1", default_headers={"X-API-KEY": "other"})
 
 
 def test_key_never_in_repr() -> None:

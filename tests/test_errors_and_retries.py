@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import socket
 import time
 
@@ -16,6 +17,7 @@ from composio_router import (
     AsyncSession,
     AuthenticationError,
     BadRequestError,
+    BatchLimitError,
     ClientClosedError,
     ComposioError,
     ConflictError,
@@ -61,6 +63,14 @@ async def test_envelope_fields_are_parsed(client: AsyncComposio) -> None:
     err = info.value
     assert err.code is not None and err.slug and err.message
     assert isinstance(err.body, dict) and "error" in err.body
+
+
+def test_errors_survive_pickling() -> None:
+    original = NotFoundError("404 gone", status_code=404, slug="S", request_id="r")
+    copy = pickle.loads(pickle.dumps(original))
+    assert (type(copy), copy.status_code, copy.slug, copy.request_id, str(copy)) == (
+        NotFoundError, 404, "S", "r", "404 gone")
+    assert pickle.loads(pickle.dumps(BatchLimitError(21, 20))).size == 21
 
 
 async def test_wrong_key_is_authentication_error(emulator: Emulator) -> None:
@@ -131,6 +141,14 @@ async def test_a_wait_past_the_deadline_reports_the_answer(session: AsyncSession
     assert time.monotonic() - started < 0.5
 
 
+async def test_retry_after_beyond_the_deadline_reports_the_server_answer(session: AsyncSession, emulator: Emulator) -> None:
+    emulator.faults.add("/api/v3.1/tool_router/session/*/search", status=429, times=3, headers={"retry-after": "30"})
+    started = time.monotonic()
+    with pytest.raises(RateLimitError):
+        await session.search("weather", timeout=2)
+    assert time.monotonic() - started < 1.5
+
+
 async def test_slow_response_times_out(session: AsyncSession, emulator: Emulator) -> None:
     emulator.faults.add(EXECUTE, method="POST", delay=2.0)
     with pytest.raises(APITimeoutError):
@@ -151,6 +169,12 @@ async def test_malformed_success_body(session: AsyncSession, emulator: Emulator)
     with pytest.raises(APIResponseValidationError) as info:
         await session.execute("WEATHER_GET_FORECAST", {"city": "Oslo"})
     assert info.value.status_code == 200
+
+
+async def test_unreadable_response_is_a_composio_error(client: AsyncComposio, session: AsyncSession, emulator: Emulator) -> None:
+    emulator.faults.add("/api/v3.1/tool_router/session/*", method="GET", status=200, body=b'{"session_id": "x", "config": 5}')
+    with pytest.raises(APIResponseValidationError, match="SessionInfo"):
+        await client.use(session.session_id)
 
 
 async def test_truncated_body(session: AsyncSession, emulator: Emulator) -> None:

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import anyio
+import attrs
 import pytest
 
 from composio_router import (
@@ -65,6 +66,12 @@ def sync_weather_report(city: str, ctx: SyncSessionContext) -> dict[str, Any]:
     """The same from a sync tool, which blocks on the session from its worker thread."""
     forecast = ctx.execute("WEATHER_GET_FORECAST", {"city": city})
     return {"ok": forecast.successful}
+
+
+@tool
+async def shout(text: str) -> dict[str, Any]:
+    """Upper-case a text."""
+    return {"text": text.upper()}
 
 
 CUSTOMS = [nap, blocking_nap, explode, grep_tool, weather_report, sync_weather_report]
@@ -209,6 +216,22 @@ async def test_meta_multi_execute_splits_local_and_remote(
     assert [t["tool_slug"] for t in remote.body["arguments"]["tools"]] == ["WEATHER_GET_FORECAST", "UTILS_ECHO"]
 
 
+async def test_meta_batch_item_with_custom_tools_is_routed_locally(client: AsyncComposio, emulator: Emulator) -> None:
+    # An agent's COMPOSIO_MULTI_EXECUTE_TOOL that names a custom tool, arriving through
+    # multi_execute (the handle_tool_calls path), must not send LOCAL_ tools to the server.
+    session = await client.create(user_id="u", custom_tools=[shout])
+    meta = {"tools": [{"tool_slug": "LOCAL_SHOUT", "arguments": {"text": "a"}},
+                      {"tool_slug": "UTILS_ECHO", "arguments": {"b": 1}}]}
+    batch = await session.multi_execute([("COMPOSIO_MULTI_EXECUTE_TOOL", meta)])
+    assert batch[0].successful, batch[0].error
+    assert [r["response"]["successful"] for r in batch[0].data["results"]] == [True, True]
+    [remote] = emulator.journal.find(method="POST", path=EXECUTE)
+    assert [t["tool_slug"] for t in remote.body["arguments"]["tools"]] == ["UTILS_ECHO"]
+    too_big = {"tools": [{"tool_slug": "UTILS_ECHO", "arguments": {}}] * 21}
+    oversized = await session.multi_execute([("COMPOSIO_MULTI_EXECUTE_TOOL", too_big)])
+    assert not oversized[0].successful and "at most 20" in (oversized[0].error or "")
+
+
 async def test_remote_failure_keeps_local_results(local_session: AsyncSession, emulator: Emulator) -> None:
     emulator.faults.add(EXECUTE, method="POST", status=503, times=1)
     result = await local_session.execute("COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": [
@@ -263,3 +286,27 @@ async def test_use_attaches_custom_tools(local_session: AsyncSession, client: As
         {"slug": "grep", "name": attach.body["experimental"]["custom_tools"][0]["name"],
          "description": "Find a pattern (a toy).", "input_schema": attach.body["experimental"]["custom_tools"][0]["input_schema"]}]}}
     assert (await reopened.execute("GREP", {"pattern": "z"})).data == {"matched": "z"}
+
+
+async def test_local_tool_deadline(client: AsyncComposio) -> None:
+    @tool
+    async def slow(ms: int) -> dict[str, Any]:
+        """Sleep."""
+        await anyio.sleep(ms / 1000)
+        return {}
+
+    session = await client.create(user_id="u", custom_tools=[slow])
+    result = await session.execute("SLOW", {"ms": 2000}, timeout=0.1)
+    assert not result.successful and "timed out" in (result.error or "")
+    assert attrs.has(type(result))
+
+
+async def test_batch_deadline_fails_only_the_slow_items(client: AsyncComposio) -> None:
+    session = await client.create(user_id="u", custom_tools=[shout])
+    started = time.monotonic()
+    batch = await session.multi_execute(
+        [("UTILS_SLEEP", {"seconds": 3}), ("SHOUT", {"text": "quick"}), ("UTILS_ECHO", {"a": 1})], timeout=0.4
+    )
+    assert time.monotonic() - started < 2
+    assert not batch[0].successful and "did not complete within" in (batch[0].error or "")
+    assert batch[1].successful and batch[2].successful

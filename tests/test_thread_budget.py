@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import pytest
 
-from composio_router import AsyncComposio, Composio, tool
+from composio_router import AsyncComposio, Composio, SyncSessionContext, tool
 from composio_router.execution import LOCAL_TOOL_THREADS
 from composio_router.testing import Emulator
 
@@ -128,3 +128,27 @@ async def test_a_call_queued_past_its_deadline_never_starts(emulator: Emulator) 
         assert not result.successful and "timed out" in (result.error or "").lower()
     await anyio.sleep(0.4)  # long after the budget freed up
     assert started == []
+
+
+@tool
+def inner_sync(n: int) -> dict[str, Any]:
+    """A sync tool called by other sync tools."""
+    time.sleep(0.05)
+    return {"n": n}
+
+
+@tool
+def outer_sync(n: int, ctx: SyncSessionContext) -> dict[str, Any]:
+    """A sync tool that calls another sync tool through its context."""
+    return {"inner": ctx.execute("INNER_SYNC", {"n": n}).data}
+
+
+@pytest.mark.anyio
+async def test_nested_sync_tools_do_not_exhaust_the_thread_limiter(client: AsyncComposio) -> None:
+    # 20 outer tools hold every token of the 20-thread limiter; their nested calls must not wait for it.
+    session = await client.create(user_id="u", custom_tools=[inner_sync, outer_sync])
+    started = time.monotonic()
+    batch = await session.multi_execute([("OUTER_SYNC", {"n": i}) for i in range(20)], timeout=10)
+    assert batch.success_count == 20, [r.error for r in batch.results]
+    assert [r.data["inner"]["n"] for r in batch.results] == list(range(20))
+    assert time.monotonic() - started < 5

@@ -81,6 +81,27 @@ def _structure_bool(value: Any, _type: Any) -> bool:
     raise TypeError(f"expected a boolean, got {value!r}")
 
 
+def _structure_str(value: Any, _type: Any) -> str:
+    # Strict: cattrs would call str() on anything, so a null session id became "None" and
+    # later requests went to /session/None; an object became its Python repr.
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"expected a string, got {_kind(value)}")
+
+
+def _structure_float(value: Any, _type: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"expected a number, got {_kind(value)}")
+
+
+def _kind(value: Any) -> str:
+    # The JSON type, not the value: a wrong value may be a secret a hostile server echoed.
+    return {dict: "an object", list: "an array", type(None): "null", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
 def _apply_renames(conv: OrjsonConverter, cls: type[Any], python_to_wire: dict[str, str]) -> None:
     from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -92,10 +113,10 @@ def _apply_renames(conv: OrjsonConverter, cls: type[Any], python_to_wire: dict[s
     )
 
 
-def _build() -> OrjsonConverter:
+def _build(*, detailed: bool = False) -> OrjsonConverter:
     from cattrs.preconf.orjson import make_converter
 
-    conv = make_converter(omit_if_default=True, detailed_validation=False)
+    conv = make_converter(omit_if_default=True, detailed_validation=detailed)
     # Predicate hooks: generic aliases such as dict[str, Any] cannot be singledispatch keys.
     conv.register_structure_hook_func(_is_any, _passthrough)
     conv.register_unstructure_hook_func(_is_any, _passthrough)
@@ -104,6 +125,8 @@ def _build() -> OrjsonConverter:
     conv.register_structure_hook(int, _structure_int)
     # bool subclasses int, so singledispatch would send booleans to the int hook without this.
     conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(float, _structure_float)
     for cls, python_to_wire in _renames.items():
         _apply_renames(conv, cls, python_to_wire)
     return conv
@@ -133,6 +156,7 @@ def structure_response(obj: Any, cl: type[T]) -> T:
         return (_converter or get_converter()).structure(obj, cl)
     except Exception as exc:
         problem = f"{type(exc).__name__}: {exc}"
+    problem = _where(obj, cl) or problem
     from ..errors import APIResponseValidationError
 
     # Raised outside the except block, and the message (scrubbed of secrets by the error
@@ -141,6 +165,34 @@ def structure_response(obj: Any, cl: type[T]) -> T:
     raise APIResponseValidationError(
         f"the server's response does not fit {name}: {problem}", status_code=200, body=obj
     )
+
+
+_detailed: list[OrjsonConverter] = []
+
+
+def _where(obj: Any, cl: Any) -> str | None:
+    """Which fields do not fit, e.g. ``expected a string, got null @ $.session_id``.
+
+    Worked out only on this error path, with a second converter that tracks paths (slower,
+    so the fast one does not); None if it cannot tell.
+    """
+    from cattrs import transform_error
+
+    with _lock:
+        if not _detailed:
+            _detailed.append(_build(detailed=True))
+    try:
+        _detailed[0].structure(obj, cl)
+    except Exception as exc:
+        try:
+            return "; ".join(transform_error(exc, format_exception=_describe))
+        except Exception:
+            return None
+    return None
+
+
+def _describe(exc: BaseException, _type: Any) -> str:
+    return str(exc) if isinstance(exc, TypeError | ValueError) else f"{type(exc).__name__}: {exc}"
 
 
 def unstructure(obj: Any) -> Any:
@@ -152,6 +204,7 @@ def register_renames(cls: type[T], **python_to_wire: str) -> type[T]:
     """Map attribute names to wire keys for one class, in both directions."""
     with _lock:
         _renames[cls] = python_to_wire
-        if _converter is not None:
-            _apply_renames(_converter, cls, python_to_wire)
+        for conv in (_converter, *_detailed):
+            if conv is not None:
+                _apply_renames(conv, cls, python_to_wire)
     return cls

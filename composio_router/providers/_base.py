@@ -39,6 +39,7 @@ __all__ = [
     "ToolRunner",
     "parse_arguments",
     "to_plain",
+    "tool_call",
 ]
 
 T = TypeVar("T")
@@ -143,6 +144,21 @@ def parse_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
     return None, f"the arguments must be a JSON object, got {type(raw).__name__}"
 
 
+def tool_call(call_id: Any, name: Any, raw_arguments: Any) -> ToolCallRequest:
+    """One call as a model sent it: its id, the tool's name, its arguments in any usual form.
+
+    A call without a usable name (missing, not a string, empty) or with unreadable
+    arguments is kept, with ``arguments=None`` and an ``error``: it is answered with that
+    error and never run, and the other calls of the turn are unaffected.
+    """
+    ident = call_id if isinstance(call_id, str) else None
+    if not isinstance(name, str) or not name.strip():
+        shown = name if isinstance(name, str) else ""
+        return ToolCallRequest(id=ident, name=shown, arguments=None, error=f"the tool call names no tool (got {name!r})")
+    arguments, error = parse_arguments(raw_arguments)
+    return ToolCallRequest(id=ident, name=name, arguments=arguments, error=error)
+
+
 class BaseProvider(Generic[T]):
     """Shared machinery: subclasses convert tools and read and answer their tool calls."""
 
@@ -201,9 +217,7 @@ class IdentityProvider(BaseProvider[list[Tool]]):
         for item in items if isinstance(items, list) else []:
             if not isinstance(item, Mapping):
                 continue
-            arguments, error = parse_arguments(item.get("arguments"))
-            name = item.get("name", item.get("tool_slug"))
-            calls.append(ToolCallRequest(id=item.get("id"), name=str(name), arguments=arguments, error=error))
+            calls.append(tool_call(item.get("id"), item.get("name", item.get("tool_slug")), item.get("arguments")))
         return calls
 
     def format_results(self, outputs: Sequence[ToolOutput]) -> list[Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import InvalidInputError
 from ..models.tools import Tool
-from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, parse_arguments, to_plain
+from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, to_plain, tool_call
 from ._jsonschema import object_root
 
 __all__ = ["AnthropicProvider"]
@@ -65,8 +65,7 @@ class AnthropicProvider(BaseProvider[list[dict[str, Any]]]):
             block = to_plain(block)
             if not isinstance(block, Mapping) or block.get("type") != "tool_use":
                 continue
-            arguments, error = parse_arguments(block.get("input"))
-            calls.append(ToolCallRequest(id=block.get("id"), name=str(block.get("name")), arguments=arguments, error=error))
+            calls.append(tool_call(block.get("id"), block.get("name"), block.get("input")))
         return calls
 
     def format_results(self, outputs: Sequence[ToolOutput]) -> list[Any]:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..models.tools import Tool
-from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, parse_arguments, to_plain
+from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, to_plain, tool_call
 from ._jsonschema import to_gemini_schema
 
 __all__ = ["GeminiProvider", "gemini_function_declaration"]
@@ -62,8 +62,7 @@ class GeminiProvider(BaseProvider[list[dict[str, Any]]]):
             call = part.get("function_call") or part.get("functionCall")
             if not isinstance(call, Mapping):
                 continue
-            arguments, error = parse_arguments(call.get("args"))
-            calls.append(ToolCallRequest(id=call.get("id"), name=str(call.get("name")), arguments=arguments, error=error))
+            calls.append(tool_call(call.get("id"), call.get("name"), call.get("args")))
         return calls
 
     def format_results(self, outputs: Sequence[ToolOutput]) -> list[Any]:

@@ -23,8 +23,8 @@ from ._base import (
     ToolCallRequest,
     ToolOutput,
     ToolRunner,
-    parse_arguments,
     to_plain,
+    tool_call,
 )
 from ._jsonschema import object_root
 
@@ -73,8 +73,7 @@ class LangChainProvider(BaseProvider[list["StructuredTool"]]):
             item = to_plain(item)
             if not isinstance(item, Mapping):
                 continue
-            arguments, error = parse_arguments(item.get("args"))
-            calls.append(ToolCallRequest(id=item.get("id"), name=str(item.get("name")), arguments=arguments, error=error))
+            calls.append(tool_call(item.get("id"), item.get("name"), item.get("args")))
         return calls
 
     def format_results(self, outputs: Sequence[ToolOutput]) -> list[Any]:

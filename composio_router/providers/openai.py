@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..models.tools import Tool
-from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, parse_arguments, to_plain
+from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, to_plain, tool_call
 from ._jsonschema import object_root, strip_optional_nulls, to_openai_strict
 
 __all__ = ["OpenAIProvider", "openai_function"]
@@ -80,9 +80,9 @@ class OpenAIProvider(BaseProvider[list[dict[str, Any]]]):
             item = to_plain(item)
             if not isinstance(item, Mapping) or item.get("type", "function") != "function":
                 continue
-            fn = item.get("function") or {}
-            arguments, error = parse_arguments(fn.get("arguments"))
-            calls.append(ToolCallRequest(id=item.get("id"), name=str(fn.get("name")), arguments=arguments, error=error))
+            fn = item.get("function")
+            fn = fn if isinstance(fn, Mapping) else {}
+            calls.append(tool_call(item.get("id"), fn.get("name"), fn.get("arguments")))
         return calls
 
     @property

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..models.tools import Tool
-from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, parse_arguments, to_plain
+from ._base import BaseProvider, ToolBinding, ToolCallRequest, ToolOutput, to_plain, tool_call
 from .openai import openai_function, strip_strict_nulls
 
 __all__ = ["OpenAIResponsesProvider"]
@@ -56,10 +56,7 @@ class OpenAIResponsesProvider(BaseProvider[list[dict[str, Any]]]):
             item = to_plain(item)
             if not isinstance(item, Mapping) or item.get("type") != "function_call":
                 continue
-            arguments, error = parse_arguments(item.get("arguments"))
-            calls.append(
-                ToolCallRequest(id=item.get("call_id"), name=str(item.get("name")), arguments=arguments, error=error)
-            )
+            calls.append(tool_call(item.get("call_id"), item.get("name"), item.get("arguments")))
         return calls
 
     @property

@@ -12,6 +12,7 @@ from typing import Literal
 
 from aiohttp import web
 
+from .._mcp import MCP_PATH, mcp_delete, mcp_get, mcp_post
 from .._wire import json_response
 from .connections import (
     create_link,
@@ -35,8 +36,9 @@ from .tools import get_tool, list_session_tools, list_toolkits, list_tools, sear
 __all__ = ["ROUTES", "Auth"]
 
 # Which credentials a route takes (§1.3): x-api-key only, x-api-key or x-user-api-key, or
-# none (the emulator's own pages: link landing, presigned storage, health).
-Auth = Literal["api", "api_or_user", "none"]
+# none (the emulator's own pages: link landing, presigned storage, health). "mcp" is
+# x-api-key too, on a JSON-RPC endpoint: its body rules and error shape are MCP's.
+Auth = Literal["api", "api_or_user", "mcp", "none"]
 HandlerFn = Callable[[web.Request], Awaitable[web.StreamResponse]]
 P = "/api/v3.1/tool_router/session"
 
@@ -70,6 +72,9 @@ ROUTES: list[tuple[str, str, HandlerFn, Auth]] = [
     ("GET", "/api/v3.1/connected_accounts", list_connected_accounts, "api_or_user"),
     ("GET", "/api/v3.1/tools/{tool_slug}", get_tool, "api_or_user"),
     ("GET", "/api/v3.1/tools", list_tools, "api_or_user"),
+    ("POST", MCP_PATH, mcp_post, "mcp"),
+    ("GET", MCP_PATH, mcp_get, "mcp"),
+    ("DELETE", MCP_PATH, mcp_delete, "mcp"),
     ("GET", "/link/{token}", link_page, "none"),
     ("PUT", "/_storage/{token}", storage, "none"),
     ("GET", "/_storage/{token}", storage, "none"),

@@ -73,7 +73,12 @@ async def list_files(request: web.Request) -> web.StreamResponse:
         if path.startswith(prefix)
     ]
     page, env = paginate(items, q.get("cursor"), q.get("limit"), default_limit=100, max_limit=500)
-    return json_response({"items": page, "next_cursor": env["next_cursor"]})
+    out: dict[str, object] = {"items": page}
+    if env["next_cursor"] is not None:
+        # Absent on the last page, not null: the vendor's TS SDK types it `next_cursor?: string`
+        # and rejects a null (§4.14).
+        out["next_cursor"] = env["next_cursor"]
+    return json_response(out)
 
 
 async def upload_url(request: web.Request) -> web.StreamResponse:

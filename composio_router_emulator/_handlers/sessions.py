@@ -20,6 +20,7 @@ from .._config import (
     semantic_errors,
 )
 from .._customs import CUSTOMS_EXPERIMENTAL, resolve_customs
+from .._mcp import MCP_SESSIONS
 from .._runtime import Runtime
 from .._state import StoredSession
 from .._validation import Obj, opt
@@ -69,11 +70,7 @@ def _customs_echo(customs: Any) -> dict[str, Any]:
 def preloaded_tools(rt: Runtime, s: StoredSession) -> list[str]:
     """The app tools the session preloads (§3.2 ``preload``): the tools list (§4.13) shows
     them, and too many of them earn a warning."""
-    tools = s.config["preload"]["tools"]
-    catalog = rt.state.catalog
-    if tools == "all":
-        return [slug for slug in catalog.tools if slug in s.policy.allowed][:1000]
-    return [slug for slug in tools if slug in catalog.tools]
+    return rt.engine.preloaded_tools(s)
 
 
 def _refresh(rt: Runtime, s: StoredSession) -> None:
@@ -180,6 +177,7 @@ async def patch_session(request: web.Request) -> web.StreamResponse:
     s.config_version += 1
     s.config_since = now
     _refresh(rt, s)
+    request.app[MCP_SESSIONS].tools_changed(s.session_id)
     return json_response(_session_json(rt, s))
 
 
@@ -188,6 +186,7 @@ async def delete_session(request: web.Request) -> web.StreamResponse:
     read_query(request, {})
     s = path_session(rt, request)
     del rt.state.sessions[s.session_id]
+    request.app[MCP_SESSIONS].session_deleted(s.session_id)
     for token in [t for t, g in rt.state.grants.items() if g.session_id == s.session_id]:
         del rt.state.grants[token]
     return json_response({"session_id": s.session_id, "deleted": True})

@@ -19,7 +19,6 @@ from .._wire import (
     paginate,
 )
 from ._request import path_session, read_body, read_query, runtime_of
-from .sessions import preloaded_tools
 
 __all__ = ["get_tool", "list_session_tools", "list_toolkits", "list_tools", "search"]
 
@@ -31,6 +30,8 @@ _SEARCH = Obj(
         "model": opt(Str()),
         "search_strategy": opt(Str(enum=("auto", "tool_search"))),
         "experimental": opt(CUSTOMS_EXPERIMENTAL),
+        # Sent by the vendor's TypeScript SDK to narrow the results (§4.11).
+        "toolkits": opt(Arr(Str(1), 1)),
     }
 )
 
@@ -40,7 +41,8 @@ async def search(request: web.Request) -> web.StreamResponse:
     s = path_session(rt, request)
     body = read_body(request, _SEARCH)
     customs = resolve_customs(body.get("experimental"), rt.state.catalog)
-    return json_response(rt.engine.search_payload(s, body["queries"], customs))
+    payload = rt.engine.search_payload(s, body["queries"], customs, only_toolkits=body.get("toolkits"))
+    return json_response(payload)
 
 
 async def list_toolkits(request: web.Request) -> web.StreamResponse:
@@ -104,10 +106,7 @@ async def list_session_tools(request: web.Request) -> web.StreamResponse:
     rt = runtime_of(request)
     s = path_session(rt, request)
     q = read_query(request, {"cursor": QueryStr(1), "limit": QueryInt(1, 500)})
-    catalog = rt.state.catalog
-    tools = [meta.META_JSON[slug] for slug in s.tool_router_tools]
-    tools += [catalog.json[slug] for slug in preloaded_tools(rt, s)]
-    tools += list(s.customs.json.values())
+    tools = rt.engine.session_tools(s)
     page, env = paginate(tools, q.get("cursor"), q.get("limit"), default_limit=100, max_limit=500)
     return json_response({"items": page, **env})
 

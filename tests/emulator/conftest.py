@@ -1,29 +1,12 @@
-"""Fixtures for the emulator's own tests: a running emulator and a raw aiohttp client."""
+"""Helpers for the emulator's own tests, which speak the wire through the shared ``http``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import pytest
 
-from composio_router_emulator import Emulator
-
-API_KEY = "test-project-key"
 P = "/api/v3.1/tool_router/session"
-
-
-@pytest.fixture
-async def emu(anyio_backend: str) -> AsyncIterator[Emulator]:
-    async with Emulator(api_key=API_KEY) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def http(emu: Emulator) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(emu.url, headers={"x-api-key": API_KEY}) as session:
-        yield session
 
 
 async def call(

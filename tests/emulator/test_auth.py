@@ -5,13 +5,14 @@ import pytest
 
 from composio_router_emulator import Emulator
 
-from .conftest import API_KEY, P, assert_error, call, new_session
+from ..conftest import API_KEY
+from .conftest import P, assert_error, call, new_session
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_missing_and_wrong_key_are_401_with_envelope_and_request_id(emu: Emulator) -> None:
-    async with aiohttp.ClientSession(emu.url) as anon:
+async def test_missing_and_wrong_key_are_401_with_envelope_and_request_id(emulator: Emulator) -> None:
+    async with aiohttp.ClientSession(emulator.url) as anon:
         async with anon.post(P, json={"user_id": "u"}) as resp:
             assert resp.status == 401
             assert resp.headers["x-request-id"]
@@ -40,11 +41,11 @@ async def test_two_credential_headers_are_refused(http: aiohttp.ClientSession) -
 
 
 async def test_user_key_only_where_the_operations_table_allows_it(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
     sid = (await new_session(http))["session_id"]
-    ca = emu.connect_account("user-1", "github")
-    async with aiohttp.ClientSession(emu.url, headers={"x-user-api-key": "uak_test"}) as user:
+    ca = emulator.connect_account("user-1", "github")
+    async with aiohttp.ClientSession(emulator.url, headers={"x-user-api-key": "uak_test"}) as user:
         ok = [
             ("GET", f"/api/v3.1/connected_accounts/{ca}", None),
             ("GET", "/api/v3.1/connected_accounts", None),
@@ -71,18 +72,18 @@ async def test_user_key_only_where_the_operations_table_allows_it(
             assert_error(payload, 401, "Auth_CredentialNotAccepted")
 
 
-async def test_org_key_is_not_accepted(emu: Emulator) -> None:
-    async with aiohttp.ClientSession(emu.url, headers={"x-org-api-key": "oak_1"}) as org:
+async def test_org_key_is_not_accepted(emulator: Emulator) -> None:
+    async with aiohttp.ClientSession(emulator.url, headers={"x-org-api-key": "oak_1"}) as org:
         status, body = await call(org, "POST", P, json={"user_id": "u"})
     assert status == 401
     assert_error(body, 401)
 
 
 async def test_credentials_are_redacted_in_the_journal(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
     await new_session(http)
-    entry = emu.journal.find("POST", P)[-1]
+    entry = emulator.journal.find("POST", P)[-1]
     assert entry.headers["x-api-key"] == "<redacted>"
     assert API_KEY not in repr(entry)
     assert entry.body == {"user_id": "user-1"}

@@ -5,13 +5,14 @@ import pytest
 
 from composio_router_emulator import Emulator
 
-from .conftest import API_KEY, P, assert_error, call, new_session
+from ..conftest import API_KEY
+from .conftest import P, assert_error, call, new_session
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_link_then_visit_the_page_completes_it(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
     sid = (await new_session(http))["session_id"]
     status, link = await call(
@@ -22,7 +23,7 @@ async def test_link_then_visit_the_page_completes_it(
     )
     assert status == 201
     assert link["link_token"].startswith("lt_")
-    assert link["redirect_url"] == f"{emu.url}/link/{link['link_token']}"
+    assert link["redirect_url"] == f"{emulator.url}/link/{link['link_token']}"
     assert link["connected_account_id"].startswith("ca_")
     assert link["experimental"]["account_type"] == "PRIVATE"
     ca_path = f"/api/v3.1/connected_accounts/{link['connected_account_id']}"
@@ -77,7 +78,7 @@ async def test_auto_complete_after_polls(anyio_backend: str) -> None:
         assert statuses == ["INITIATED", "INITIATED", "ACTIVE", "ACTIVE"]
 
 
-async def test_link_errors_and_shared_accounts(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_link_errors_and_shared_accounts(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http, toolkits={"enable": ["gmail", "github", "weather"]}))[
         "session_id"
     ]
@@ -116,7 +117,7 @@ async def test_link_errors_and_shared_accounts(emu: Emulator, http: aiohttp.Clie
             "not_allowed_user_ids": [],
         },
     }
-    ca = emu.complete_link(link["link_token"])
+    ca = emulator.complete_link(link["link_token"])
     # Pinning the shared account: allowed for user-2 by the ACL, refused for user-3.
     status, _ = await call(
         http, "POST", P, json={"user_id": "user-2", "connected_accounts": {"github": [ca]}}
@@ -134,10 +135,10 @@ async def test_link_errors_and_shared_accounts(emu: Emulator, http: aiohttp.Clie
 
 
 async def test_connected_account_list_filters_and_pages(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
-    ids = [emu.connect_account("u-a", "github") for _ in range(3)]
-    emu.connect_account("u-b", "gmail", status="FAILED")
+    ids = [emulator.connect_account("u-a", "github") for _ in range(3)]
+    emulator.connect_account("u-b", "gmail", status="FAILED")
     status, page = await call(
         http, "GET", "/api/v3.1/connected_accounts?user_ids=u-a&limit=2&order_direction=asc"
     )
@@ -160,7 +161,7 @@ async def test_connected_account_list_filters_and_pages(
     assert_error(payload, 404, "ConnectedAccount_NotFound")
 
 
-async def test_toolkits_listing(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_toolkits_listing(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
     status, page = await call(http, "GET", f"{P}/{sid}/toolkits?limit=4")
     assert status == 200
@@ -186,7 +187,7 @@ async def test_toolkits_listing(emu: Emulator, http: aiohttp.ClientSession) -> N
         },
         "connected_account": None,
     }
-    ca = emu.connect_account("user-1", "gmail")
+    ca = emulator.connect_account("user-1", "gmail")
     _, page = await call(http, "GET", f"{P}/{sid}/toolkits?is_connected=true")
     assert [t["slug"] for t in page["items"]] == ["gmail"]
     conn = page["items"][0]["connected_account"]
@@ -208,7 +209,7 @@ async def test_toolkits_listing(emu: Emulator, http: aiohttp.ClientSession) -> N
     ]
 
 
-async def test_proxy_execute(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_proxy_execute(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
     body = {
         "toolkit_slug": "github",
@@ -220,7 +221,7 @@ async def test_proxy_execute(emu: Emulator, http: aiohttp.ClientSession) -> None
     status, r = await call(http, "POST", f"{P}/{sid}/proxy_execute", json=body)
     assert status == 200
     assert r["result_type"] == "completed" and r["status"] == 401
-    ca = emu.connect_account("user-1", "github")
+    ca = emulator.connect_account("user-1", "github")
     status, r = await call(http, "POST", f"{P}/{sid}/proxy_execute", json=body)
     assert r["status"] == 200 and r["data"]["method"] == "POST" and r["data"]["body"] == {"a": 1}
     assert r["data"]["connected_account_id"] == ca and r["data"]["parameters"] == body["parameters"]
@@ -231,7 +232,7 @@ async def test_proxy_execute(emu: Emulator, http: aiohttp.ClientSession) -> None
     assert status == 200 and r["status"] == 200 and r["data"] is None
 
 
-async def test_non_session_link_and_patch_pins(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_non_session_link_and_patch_pins(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     status, link = await call(
         http,
         "POST",
@@ -247,7 +248,7 @@ async def test_non_session_link_and_patch_pins(emu: Emulator, http: aiohttp.Clie
         json={"auth_config_id": "ac_other", "user_id": "u"},
     )
     assert status == 404
-    ca = emu.connect_account("user-1", "gmail")
+    ca = emulator.connect_account("user-1", "gmail")
     sid = (await new_session(http, connected_accounts={"gmail": [ca]}))["session_id"]
     status, body = await call(
         http, "PATCH", f"{P}/{sid}", json={"connected_accounts": {"gmail": None}}

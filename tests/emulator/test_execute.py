@@ -70,30 +70,30 @@ async def test_bad_arguments_are_tool_level_failures(http: aiohttp.ClientSession
 
 
 async def test_auth_toolkits_need_an_active_connection(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
     sid = (await new_session(http))["session_id"]
     args = {"recipient_email": "ana@example.com", "subject": "Hi", "body": "Hello"}
     _, r = await execute(http, sid, "GMAIL_SEND_EMAIL", args)
     assert_failed(r, "No active connection found for toolkit 'gmail'")
-    assert emu.mailbox("user-1") == []
-    ca = emu.connect_account("user-1", "gmail", status="INITIATED")
+    assert emulator.mailbox("user-1") == []
+    ca = emulator.connect_account("user-1", "gmail", status="INITIATED")
     _, r = await execute(http, sid, "GMAIL_SEND_EMAIL", args)
     assert r["result_type"] == "failed"
-    emu.set_account_status(ca, "ACTIVE")
+    emulator.set_account_status(ca, "ACTIVE")
     _, r = await execute(http, sid, "GMAIL_SEND_EMAIL", args)
     data = assert_completed(r)
     assert data["labelIds"] == ["SENT"]
-    mailbox = emu.mailbox("user-1")
+    mailbox = emulator.mailbox("user-1")
     assert [m["to"] for m in mailbox] == ["ana@example.com"]
     _, r = await execute(http, sid, "GMAIL_FETCH_EMAILS", {"query": "hello"})
     assert assert_completed(r)["messages"][0]["messageId"] == data["id"]
 
 
-async def test_account_selection(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_account_selection(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
-    emu.connect_account("user-1", "github", alias="work")
-    emu.connect_account("user-1", "github", alias="personal")
+    emulator.connect_account("user-1", "github", alias="work")
+    emulator.connect_account("user-1", "github", alias="personal")
     args = {"owner": "acme", "repo": "api", "title": "Bug"}
     _, r = await execute(http, sid, "GITHUB_CREATE_ISSUE", args)
     assert_failed(r, "Multiple connected accounts")
@@ -101,7 +101,7 @@ async def test_account_selection(emu: Emulator, http: aiohttp.ClientSession) -> 
     assert assert_completed(r)["issue"]["user"] == {"login": "personal"}
     _, r = await execute(http, sid, "GITHUB_CREATE_ISSUE", args, account="nobody")
     assert_failed(r, "not found")
-    assert [i["title"] for i in emu.issues("user-1")] == ["Bug"]
+    assert [i["title"] for i in emulator.issues("user-1")] == ["Bug"]
 
 
 async def test_request_level_errors(http: aiohttp.ClientSession) -> None:
@@ -178,7 +178,7 @@ def multi(tools: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def test_multi_execute_runs_items_concurrently_in_order(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
     sid = (await new_session(http))["session_id"]
     items = [{"tool_slug": "UTILS_SLEEP", "arguments": {"seconds": 0.3}} for _ in range(5)]
@@ -193,7 +193,7 @@ async def test_multi_execute_runs_items_concurrently_in_order(
     ]
     # Every sleep started before any of them finished: they overlapped on the server.
     assert max(s for s, _ in spans) < min(f for _, f in spans)
-    entry = emu.journal.find("POST", f"{P}/*/execute_meta")[-1]
+    entry = emulator.journal.find("POST", f"{P}/*/execute_meta")[-1]
     assert entry.duration < 5 * 0.3
 
 
@@ -224,9 +224,9 @@ async def test_multi_execute_partial_failure_and_custom_items(http: aiohttp.Clie
     assert r["data"]["error_count"] == 2 and r["data"]["success_count"] == 2
 
 
-async def test_multi_execute_cap(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_multi_execute_cap(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
-    emu.multi_execute_limit = 3
+    emulator.multi_execute_limit = 3
     items = [{"tool_slug": "TEXT_UPPERCASE", "arguments": {"text": "a"}}] * 4
     status, payload = await call(http, "POST", f"{P}/{sid}/execute_meta", json=multi(items))
     assert status == 400
@@ -316,9 +316,9 @@ async def test_search_meta_and_schemas(http: aiohttp.ClientSession) -> None:
     assert data["not_found"] == ["NOPE"] and data["success"] is False
 
 
-async def test_manage_connections_creates_links(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_manage_connections_creates_links(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
-    emu.connect_account("user-1", "slack")
+    emulator.connect_account("user-1", "slack")
     _, r = await call(
         http,
         "POST",
@@ -331,7 +331,7 @@ async def test_manage_connections_creates_links(emu: Emulator, http: aiohttp.Cli
     data = assert_completed(r)
     res = data["results"]
     assert res["github"]["status"] == "initiated" and res["github"]["redirect_url"].startswith(
-        f"{emu.url}/link/lt_"
+        f"{emulator.url}/link/lt_"
     )
     assert res["slack"]["status"] == "active"
     assert res["weather"]["status"] == "active"
@@ -342,13 +342,13 @@ async def test_manage_connections_creates_links(emu: Emulator, http: aiohttp.Cli
         "initiated_connections": 1,
         "failed_connections": 1,
     }
-    emu.complete_link(res["github"]["connected_account_id"])
+    emulator.complete_link(res["github"]["connected_account_id"])
     _, r = await execute(http, sid, "GITHUB_GET_REPOSITORY", {"owner": "acme", "repo": "api"})
     assert assert_completed(r)["full_name"] == "acme/api"
 
 
 async def test_wait_feedback_and_proxy_meta_tools(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
     sid = (
         await new_session(
@@ -358,7 +358,7 @@ async def test_wait_feedback_and_proxy_meta_tools(
             experimental={"submit_feedback": {"enable": True}},
         )
     )["session_id"]
-    ca = emu.connect_account("user-1", "github", status="INITIATED")
+    ca = emulator.connect_account("user-1", "github", status="INITIATED")
     _, r = await call(
         http,
         "POST",
@@ -370,7 +370,7 @@ async def test_wait_feedback_and_proxy_meta_tools(
     assert data["all_connected"] is False
     _, r = await execute(http, sid, "COMPOSIO_SUBMIT_FEEDBACK", {"feedback": "great"})
     assert "message" in assert_completed(r)
-    emu.complete_link(ca)
+    emulator.complete_link(ca)
     _, r = await execute(
         http,
         sid,

@@ -8,16 +8,17 @@ import pytest
 
 from composio_router_emulator import Emulator
 
-from .conftest import API_KEY, P, assert_error, call, new_session
+from ..conftest import API_KEY
+from .conftest import P, assert_error, call, new_session
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_status_sequence_with_retry_after_then_success(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
-    f1 = emu.faults.add(P, method="POST", status=429, headers={"retry-after": "0"})
-    f2 = emu.faults.add(P, method="post", status=503, headers={"retry-after-ms": "10"})
+    f1 = emulator.faults.add(P, method="POST", status=429, headers={"retry-after": "0"})
+    f2 = emulator.faults.add(P, method="post", status=503, headers={"retry-after-ms": "10"})
     seen = []
     for _ in range(3):
         async with http.post(P, json={"user_id": "u"}) as resp:
@@ -31,13 +32,13 @@ async def test_status_sequence_with_retry_after_then_success(
     assert seen == [(429, "0", None), (503, None, "10"), (201, None, None)]
     assert (f1.hits, f2.hits) == (1, 1) and f1.spent and f2.spent
     # Only the last request ran the handler.
-    assert len(emu.sessions) == 1
-    assert [e.status for e in emu.journal.find("POST", P)] == [429, 503, 201]
+    assert len(emulator.sessions) == 1
+    assert [e.status for e in emulator.journal.find("POST", P)] == [429, 503, 201]
 
 
-async def test_times_and_matching(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_times_and_matching(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
-    fault = emu.faults.add(f"{P}/*/execute", status=500, times=2)
+    fault = emulator.faults.add(f"{P}/*/execute", status=500, times=2)
     body = {"tool_slug": "TEXT_UPPERCASE", "arguments": {"text": "a"}}
     statuses = []
     for _ in range(3):
@@ -45,41 +46,41 @@ async def test_times_and_matching(emu: Emulator, http: aiohttp.ClientSession) ->
         statuses.append(status)
     status, _ = await call(http, "GET", f"{P}/{sid}")  # not matched
     assert statuses == [500, 500, 200] and status == 200 and fault.hits == 2
-    forever = emu.faults.add("/api/v3.1/tools/*", method="GET", status=502, times=None)
+    forever = emulator.faults.add("/api/v3.1/tools/*", method="GET", status=502, times=None)
     for _ in range(3):
         status, _ = await call(http, "GET", "/api/v3.1/tools/TEXT_UPPERCASE")
         assert status == 502
     assert forever.hits == 3
-    emu.faults.clear()
+    emulator.faults.clear()
     status, _ = await call(http, "GET", "/api/v3.1/tools/TEXT_UPPERCASE")
     assert status == 200
 
 
-async def test_raw_body_fault(emu: Emulator, http: aiohttp.ClientSession) -> None:
-    emu.faults.add(P, status=502, body=b"<html>502 Bad Gateway</html>")
+async def test_raw_body_fault(emulator: Emulator, http: aiohttp.ClientSession) -> None:
+    emulator.faults.add(P, status=502, body=b"<html>502 Bad Gateway</html>")
     async with http.post(P, json={"user_id": "u"}) as resp:
         assert resp.status == 502
         assert resp.content_type == "text/html"
         assert await resp.text() == "<html>502 Bad Gateway</html>"
-    assert len(emu.sessions) == 0
+    assert len(emulator.sessions) == 0
 
 
 async def test_drop_closes_the_connection_without_running_the_handler(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
-    emu.faults.add(P, action="drop")
+    emulator.faults.add(P, action="drop")
     with pytest.raises(aiohttp.ServerDisconnectedError):
         async with http.post(P, json={"user_id": "u"}) as resp:
             await resp.read()
-    assert len(emu.sessions) == 0
-    assert emu.journal[-1].status == 0
+    assert len(emulator.sessions) == 0
+    assert emulator.journal[-1].status == 0
     status, _ = await call(http, "POST", P, json={"user_id": "u"})
     assert status == 201
 
 
-async def test_malformed_json(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_malformed_json(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     sid = (await new_session(http))["session_id"]
-    emu.faults.add(f"{P}/{sid}/execute", action="malformed")
+    emulator.faults.add(f"{P}/{sid}/execute", action="malformed")
     async with http.post(
         f"{P}/{sid}/execute", json={"tool_slug": "TEXT_UPPERCASE", "arguments": {"text": "a"}}
     ) as resp:
@@ -90,22 +91,22 @@ async def test_malformed_json(emu: Emulator, http: aiohttp.ClientSession) -> Non
 
 
 async def test_truncate_runs_the_handler_then_cuts_the_body(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
-    emu.faults.add(P, method="POST", action="truncate")
+    emulator.faults.add(P, method="POST", action="truncate")
     async with http.post(P, json={"user_id": "u"}) as resp:
         assert resp.status == 201
         with pytest.raises(aiohttp.ClientPayloadError):
             await resp.read()
-    assert len(emu.sessions) == 1  # it ran
-    assert emu.journal[-1].status == 201
+    assert len(emulator.sessions) == 1  # it ran
+    assert emulator.journal[-1].status == 201
 
 
 async def test_extra_fields_fault_and_global_switch(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
     sid = (await new_session(http))["session_id"]
-    emu.faults.add(f"{P}/*", method="GET", action="extra_fields")
+    emulator.faults.add(f"{P}/*", method="GET", action="extra_fields")
     status, body = await call(http, "GET", f"{P}/{sid}")
     assert status == 200
     assert "x_emulator_unknown_field" in body
@@ -114,7 +115,7 @@ async def test_extra_fields_fault_and_global_switch(
     assert "x_emulator_unknown_field" in body["mcp"] and body["mcp"]["type"] == "http"
     status, body = await call(http, "GET", f"{P}/{sid}")
     assert "x_emulator_unknown_field" not in body
-    emu.extra_fields = True
+    emulator.extra_fields = True
     status, r = await call(
         http,
         "POST",
@@ -131,8 +132,8 @@ async def test_extra_fields_fault_and_global_switch(
     assert status == 404 and "x_emulator_unknown_field" in err["error"]
 
 
-async def test_delay_triggers_client_timeouts(emu: Emulator, http: aiohttp.ClientSession) -> None:
-    emu.faults.add("/api/v3.1/tools/*", delay=0.5)
+async def test_delay_triggers_client_timeouts(emulator: Emulator, http: aiohttp.ClientSession) -> None:
+    emulator.faults.add("/api/v3.1/tools/*", delay=0.5)
     with pytest.raises(asyncio.TimeoutError):
         async with http.get(
             "/api/v3.1/tools/TEXT_UPPERCASE", timeout=aiohttp.ClientTimeout(total=0.1)
@@ -142,21 +143,21 @@ async def test_delay_triggers_client_timeouts(emu: Emulator, http: aiohttp.Clien
     assert status == 200
 
 
-async def test_latency_applies_to_api_requests(emu: Emulator, http: aiohttp.ClientSession) -> None:
-    emu.latency = 0.05
+async def test_latency_applies_to_api_requests(emulator: Emulator, http: aiohttp.ClientSession) -> None:
+    emulator.latency = 0.05
     status, _ = await call(http, "GET", "/api/v3.1/tools/TEXT_UPPERCASE")
     assert status == 200
-    assert emu.journal[-1].duration >= 0.05
-    emu.latency = 0.0
+    assert emulator.journal[-1].duration >= 0.05
+    emulator.latency = 0.0
 
 
 async def test_concurrent_requests_overlap_in_the_journal(
-    emu: Emulator, http: aiohttp.ClientSession
+    emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
     sid = (await new_session(http))["session_id"]
     body = {"tool_slug": "UTILS_SLEEP", "arguments": {"seconds": 0.2}}
     await asyncio.gather(*(call(http, "POST", f"{P}/{sid}/execute", json=body) for _ in range(3)))
-    entries = emu.journal.find("POST", f"{P}/*/execute")
+    entries = emulator.journal.find("POST", f"{P}/*/execute")
     assert len(entries) == 3
     assert max(e.started for e in entries) < min(e.finished for e in entries)
 

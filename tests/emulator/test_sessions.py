@@ -19,7 +19,7 @@ DEFAULT_META = [
 ]
 
 
-async def test_create_echoes_the_response_form(emu: Emulator, http: aiohttp.ClientSession) -> None:
+async def test_create_echoes_the_response_form(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     body = await new_session(
         http,
         toolkits={"enable": ["gmail", "github"]},
@@ -35,7 +35,7 @@ async def test_create_echoes_the_response_form(emu: Emulator, http: aiohttp.Clie
     )
     sid = body["session_id"]
     assert sid.startswith("trs_")
-    assert body["mcp"] == {"type": "http", "url": f"{emu.url}/tool_router/{sid}/mcp"}
+    assert body["mcp"] == {"type": "http", "url": f"{emulator.url}/tool_router/{sid}/mcp"}
     assert body["tool_router_tools"] == DEFAULT_META
     assert body["config_version"] == 1
     assert body["warnings"] == []
@@ -57,7 +57,7 @@ async def test_create_echoes_the_response_form(emu: Emulator, http: aiohttp.Clie
     assert cfg["execute"] == {"enable_multi_execute": True}
     assert cfg["instant"] == {"return_instant_charge": False, "return_prices_in_search": False}
     assert "Europe/Berlin" in body["experimental"]["assistive_prompt"]
-    assert sid in emu.sessions
+    assert sid in emulator.sessions
 
 
 async def test_meta_tools_follow_the_config(http: aiohttp.ClientSession) -> None:

@@ -20,7 +20,8 @@ from aiohttp import web
 from composio_router_emulator import Emulator
 from composio_router_emulator._inflight import INFLIGHT
 
-from .conftest import API_KEY, P, call
+from ..conftest import API_KEY
+from .conftest import P, call
 
 pytestmark = pytest.mark.anyio
 

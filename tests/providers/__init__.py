@@ -1,7 +1,7 @@
 """Provider tests: output checked against the provider SDKs' own types (test-only deps).
 
-Shared helpers live here (a package ``__init__``, not a conftest, so the other test
-packages' fixtures are untouched).
+Shared helpers live here; the ``agent`` fixture built on ``agent_session`` is in this
+folder's conftest.
 """
 
 from __future__ import annotations

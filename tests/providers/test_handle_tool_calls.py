@@ -23,7 +23,7 @@ from openai.types.chat import (
 )
 from openai.types.responses import Response, ResponseInputItemParam, ResponseInputParam
 
-from composio_router import AsyncComposio, AsyncSession
+from composio_router import AsyncSession
 from composio_router.providers import (
     AnthropicProvider,
     GeminiProvider,
@@ -32,7 +32,7 @@ from composio_router.providers import (
 )
 from composio_router.testing import Emulator
 
-from . import EXECUTE, agent_session, validate
+from . import EXECUTE, validate
 
 pytestmark = pytest.mark.anyio
 
@@ -152,11 +152,6 @@ def _check_concurrency(emulator: Emulator, elapsed: float) -> None:
     assert len(sleeps) == 2
     assert max(e.started for e in sleeps) < min(e.finished for e in sleeps)  # both in flight at once
     assert elapsed < SEQUENTIAL - SLEEP  # and the local nap ran alongside them
-
-
-@pytest.fixture
-async def agent(client: AsyncComposio) -> AsyncSession:
-    return await agent_session(client)
 
 
 async def _round_trip(agent: AsyncSession, emulator: Emulator, response: Any, provider: Any) -> list[Any]:

@@ -24,14 +24,9 @@ from composio_router.providers import (
 )
 from composio_router.testing import Emulator
 
-from . import EXECUTE, agent_session, validate
+from . import EXECUTE, validate
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def agent(client: AsyncComposio) -> AsyncSession:
-    return await agent_session(client)
 
 
 async def test_structured_tools_run_async_and_sync(agent: AsyncSession) -> None:

@@ -22,16 +22,10 @@ from composio_router.providers import (
 )
 from composio_router.testing import Emulator
 
+from ..conftest import API_KEY
 from . import EXECUTE, agent_session
 
 pytestmark = pytest.mark.anyio
-
-API_KEY = "test-key-9f8e7d6c5b4a"
-
-
-@pytest.fixture
-async def agent(client: AsyncComposio) -> AsyncSession:
-    return await agent_session(client)
 
 
 calls_seen: list[tuple[str, str]] = []
@@ -146,6 +140,24 @@ async def test_modifier_errors_propagate(agent: AsyncSession) -> None:
         await agent.execute("UTILS_ECHO", {}, modifiers=bad_return)
     with pytest.raises(InvalidInputError, match="not a modifier"):
         await agent.execute("UTILS_ECHO", {}, modifiers=[print])  # type: ignore[list-item]
+
+
+async def test_a_failing_modifier_fails_only_its_slot(session: AsyncSession) -> None:
+    @before_execute(tools=["TEXT_REVERSE"])
+    def broken_before(tool_slug: str, toolkit: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        raise ValueError("bad input hook")
+
+    @after_execute(tools=["TEXT_UPPERCASE"])
+    def broken_after(tool_slug: str, toolkit: str, result: Any) -> Any:
+        raise ValueError("bad output hook")
+
+    batch = await session.multi_execute(
+        [("TEXT_REVERSE", {"text": "ab"}), ("TEXT_UPPERCASE", {"text": "ab"}), ("TEXT_WORD_COUNT", {"text": "a b"})],
+        modifiers=[broken_before, broken_after],
+    )
+    assert "bad input hook" in (batch[0].error or "") and not batch[0].successful
+    assert "bad output hook" in (batch[1].error or "") and batch[1].data  # it ran; its data is kept
+    assert batch[2].successful
 
 
 async def test_tools_use_the_client_provider_and_get_provider_tools_converts(agent: AsyncSession, emulator: Emulator) -> None:

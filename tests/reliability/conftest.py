@@ -1,9 +1,12 @@
 """Fixtures for the reliability suite (README, "Reliability").
 
-Everything runs against the emulator on 127.0.0.1. Tests that wait through retries use
-``fast_backoff``: the real policy (exponential, jittered, capped), scaled down 50 times
-so a suite of hundreds of retries stays short; the policy's own numbers are checked
-unscaled in ``test_retries.py``.
+Everything runs against the emulator on 127.0.0.1, through the shared fixtures of
+``tests/conftest.py`` and these. Tests that wait through retries use ``fast_backoff``:
+the real policy (exponential, jittered, capped), scaled down 50 times so a suite of
+hundreds of retries stays short; the policy's own numbers are checked unscaled in
+``test_retries.py``. ``fast_client`` and ``sync_fast_client`` are the shared clients
+with that backoff and a 10 s timeout; ``ready_session`` and ``sync_ready_session`` are
+user-1's sessions on them with gmail connected and the journal cleared.
 """
 
 from __future__ import annotations
@@ -18,9 +21,7 @@ import pytest
 from composio_router import AsyncComposio, AsyncSession, Composio, Session, _retry, _transport
 from composio_router.testing import Emulator
 
-API_KEY = "rel-key-5d4c3b2a1f0e9d8c"
 TIME_SCALE = 50.0  # fast_backoff divides every computed backoff delay by this
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 @pytest.fixture
@@ -39,55 +40,30 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 @pytest.fixture
-def api_key() -> str:
-    """The key of the `emulator` and `client` fixtures; a module may override it."""
-    return API_KEY
-
-
-@pytest.fixture
-async def emulator(api_key: str) -> AsyncIterator[Emulator]:
-    async with Emulator(api_key=api_key) as emu:
-        yield emu
-
-
-@pytest.fixture
-async def keyed_emulator() -> AsyncIterator[Emulator]:
-    """An emulator that deduplicates by Idempotency-Key, as a key-honouring gateway would."""
-    async with Emulator(api_key=API_KEY, idempotency_header=IDEMPOTENCY_HEADER) as emu:
-        yield emu
-
-
-@pytest.fixture
-async def client(emulator: Emulator, fast_backoff: list[float], api_key: str) -> AsyncIterator[AsyncComposio]:
+async def fast_client(emulator: Emulator, fast_backoff: list[float], api_key: str) -> AsyncIterator[AsyncComposio]:
     async with AsyncComposio(api_key=api_key, base_url=emulator.url, max_retries=2, timeout=10) as composio:
         yield composio
 
 
 @pytest.fixture
-async def session(client: AsyncComposio, emulator: Emulator) -> AsyncSession:
-    session = await client.create(user_id="user-1")
+async def ready_session(fast_client: AsyncComposio, emulator: Emulator) -> AsyncSession:
+    session = await fast_client.create(user_id="user-1")
     emulator.connect_account("user-1", "gmail")
     emulator.journal.clear()
     return session
 
 
 @pytest.fixture
-def sync_emulator() -> Iterator[Emulator]:
-    with Emulator.running_in_thread(api_key=API_KEY) as emu:
-        yield emu
-
-
-@pytest.fixture
-def sync_client(sync_emulator: Emulator, fast_backoff: list[float]) -> Iterator[Composio]:
-    with Composio(api_key=API_KEY, base_url=sync_emulator.url, max_retries=2, timeout=10) as composio:
+def sync_fast_client(emulator_thread: Emulator, fast_backoff: list[float], api_key: str) -> Iterator[Composio]:
+    with Composio(api_key=api_key, base_url=emulator_thread.url, max_retries=2, timeout=10) as composio:
         yield composio
 
 
 @pytest.fixture
-def sync_session(sync_client: Composio, sync_emulator: Emulator) -> Session:
-    session = sync_client.create(user_id="user-1")
-    sync_emulator.connect_account("user-1", "gmail")
-    sync_emulator.journal.clear()
+def sync_ready_session(sync_fast_client: Composio, emulator_thread: Emulator) -> Session:
+    session = sync_fast_client.create(user_id="user-1")
+    emulator_thread.connect_account("user-1", "gmail")
+    emulator_thread.journal.clear()
     return session
 
 

@@ -239,8 +239,8 @@ def _check_faulted_batch(items: list[BatchItemResult], emu: Emulator, elapsed: f
 
 
 @pytest.fixture
-async def mixed_session(client: AsyncComposio, emulator: Emulator) -> AsyncSession:
-    session = await client.create(user_id="user-1", custom_tools=CUSTOMS)
+async def mixed_session(fast_client: AsyncComposio, emulator: Emulator) -> AsyncSession:
+    session = await fast_client.create(user_id="user-1", custom_tools=CUSTOMS)
     emulator.journal.clear()
     RAISED.clear()
     return session
@@ -315,18 +315,18 @@ async def test_oversized_batch_is_refused_before_anything_runs(
 # --- the sync facade ---------------------------------------------------------------------
 
 
-def test_sync_batch_types_each_failure(sync_client: Composio, sync_emulator: Emulator) -> None:
-    session = sync_client.create(user_id="user-1", custom_tools=CUSTOMS)
-    sync_emulator.journal.clear()
+def test_sync_batch_types_each_failure(sync_fast_client: Composio, emulator_thread: Emulator) -> None:
+    session = sync_fast_client.create(user_id="user-1", custom_tools=CUSTOMS)
+    emulator_thread.journal.clear()
     RAISED.clear()
-    sync_emulator.faults.add(EXECUTE, method="POST", status=500, times=1)
+    emulator_thread.faults.add(EXECUTE, method="POST", status=500, times=1)
     cities = ["Oslo", "Lisbon", "Nairobi", "Lima", "Tokyo", "Quito", "Hanoi", "Perth"]
     calls: list[Any] = [("WEATHER_GET_FORECAST", {"city": c}) for c in cities]
     calls += [("BROKEN_SYNC", {"reason": "sync facade"}), ("BROKEN_ASYNC", {"reason": "sync facade"})]
     calls += [("DOUBLE", {"n": i}) for i in range(10)]
     batch = session.multi_execute(calls)
     assert [r.index for r in batch.results] == list(range(20))
-    [failed_request] = [e for e in sync_emulator.journal.find("POST", EXECUTE) if e.status == 500]
+    [failed_request] = [e for e in emulator_thread.journal.find("POST", EXECUTE) if e.status == 500]
     lost_city = failed_request.body["arguments"]["city"]
     for i, city in enumerate(cities):
         item = batch[i]
@@ -340,14 +340,14 @@ def test_sync_batch_types_each_failure(sync_client: Composio, sync_emulator: Emu
         assert type(err.__cause__) is cls and err.__cause__ in RAISED
     assert [batch[10 + i].data for i in range(10)] == [{"value": 2 * i} for i in range(10)]
     assert batch.error_count == 3 and batch.success_count == 17
-    assert len(sync_emulator.journal.find("POST", EXECUTE)) == 8
+    assert len(emulator_thread.journal.find("POST", EXECUTE)) == 8
 
 
 def test_sync_oversized_batch_is_refused_before_anything_runs(
-    sync_session: Session, sync_emulator: Emulator
+    sync_ready_session: Session, emulator_thread: Emulator
 ) -> None:
     with pytest.raises(BatchLimitError):
-        sync_session.multi_execute([("WEATHER_GET_FORECAST", {"city": "Oslo"})] * 21)
+        sync_ready_session.multi_execute([("WEATHER_GET_FORECAST", {"city": "Oslo"})] * 21)
     with pytest.raises(BatchLimitError):
-        list(sync_session.iter_multi_execute([("CALCULATOR_ADD", {"a": 1, "b": 1})] * 25))
-    assert len(sync_emulator.journal) == 0
+        list(sync_ready_session.iter_multi_execute([("CALCULATOR_ADD", {"a": 1, "b": 1})] * 25))
+    assert len(emulator_thread.journal) == 0

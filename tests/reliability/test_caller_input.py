@@ -13,6 +13,7 @@ import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -32,7 +33,7 @@ from composio_router import (
 )
 from composio_router.testing import Emulator
 
-from .conftest import API_KEY
+from ..conftest import API_KEY
 
 pytestmark = pytest.mark.anyio
 
@@ -72,36 +73,36 @@ async def refused(call: Callable[[], Awaitable[Any]], case: object, error: type[
 BAD_SLUGS = ["", "   ", "\t\n", None, 42, b"UTILS_ECHO", ["UTILS_ECHO"]]
 
 
-async def test_invalid_slugs_raise_before_sending(session: AsyncSession, emulator: Emulator) -> None:
+async def test_invalid_slugs_raise_before_sending(ready_session: AsyncSession, emulator: Emulator) -> None:
     for slug in BAD_SLUGS:
         calls: dict[str, Callable[[], Awaitable[Any]]] = {
-            "execute": lambda slug=slug: session.execute(slug, {}),
-            "execute_meta": lambda slug=slug: session.execute_meta(slug, {}),
-            "proxy toolkit": lambda slug=slug: session.proxy_execute(slug, "/user", "GET"),
-            "proxy endpoint": lambda slug=slug: session.proxy_execute("github", slug, "GET"),
-            "link": lambda slug=slug: session.create_auth_link(slug),
-            "authorize": lambda slug=slug: session.authorize(slug),
+            "execute": lambda slug=slug: ready_session.execute(slug, {}),
+            "execute_meta": lambda slug=slug: ready_session.execute_meta(slug, {}),
+            "proxy toolkit": lambda slug=slug: ready_session.proxy_execute(slug, "/user", "GET"),
+            "proxy endpoint": lambda slug=slug: ready_session.proxy_execute("github", slug, "GET"),
+            "link": lambda slug=slug: ready_session.create_auth_link(slug),
+            "authorize": lambda slug=slug: ready_session.authorize(slug),
         }
         for name, call in calls.items():
             await refused(call, (name, slug))
         # In a batch the bad item fails in its own slot, typed, and is not sent either.
-        batch = await session.multi_execute([(slug, {})])
+        batch = await ready_session.multi_execute([(slug, {})])
         assert isinstance(batch[0].exception, InvalidInputError) and not batch[0].successful
     assert_nothing_sent(emulator)
 
 
-async def test_execute_meta_takes_only_the_seven_meta_slugs(session: AsyncSession, emulator: Emulator) -> None:
+async def test_execute_meta_takes_only_the_seven_meta_slugs(ready_session: AsyncSession, emulator: Emulator) -> None:
     for slug in ("COMPOSIO_SUBMIT_FEEDBACK", "COMPOSIO_PROXY_EXECUTE", "UTILS_ECHO", "composio_search_tools"):
         with pytest.raises(InvalidInputError, match="execute_meta takes one of"):
-            await session.execute_meta(slug, {})
+            await ready_session.execute_meta(slug, {})
     assert_nothing_sent(emulator)
 
 
-async def test_invalid_path_ids_raise_before_sending(client: AsyncComposio, emulator: Emulator) -> None:
+async def test_invalid_path_ids_raise_before_sending(fast_client: AsyncComposio, emulator: Emulator) -> None:
     for session_id in ("", ".", "..", None, 7):
-        await refused(lambda i=session_id: client.use(i), ("use", session_id))
-        await refused(lambda i=session_id: client.delete(i), ("delete", session_id))
-        await refused(lambda i=session_id: client.get_connected_account(i), ("get_connected_account", session_id))
+        await refused(lambda i=session_id: fast_client.use(i), ("use", session_id))
+        await refused(lambda i=session_id: fast_client.delete(i), ("delete", session_id))
+        await refused(lambda i=session_id: fast_client.get_connected_account(i), ("get_connected_account", session_id))
     assert_nothing_sent(emulator)
 
 
@@ -109,23 +110,23 @@ async def test_invalid_path_ids_raise_before_sending(client: AsyncComposio, emul
 
 
 async def test_more_than_twenty_batch_items_raise_before_sending(
-    client: AsyncComposio, session: AsyncSession, emulator: Emulator
+    fast_client: AsyncComposio, ready_session: AsyncSession, emulator: Emulator
 ) -> None:
     calls = [("UTILS_ECHO", {"i": i}) for i in range(21)]
     meta = {"tools": [{"tool_slug": "UTILS_ECHO", "arguments": {"i": i}} for i in range(21)]}
     with pytest.raises(BatchLimitError) as info:
-        await session.multi_execute(calls)
+        await ready_session.multi_execute(calls)
     assert (info.value.size, info.value.limit) == (21, 20)
     with pytest.raises(BatchLimitError):
-        async for _item in session.iter_multi_execute(calls):
+        async for _item in ready_session.iter_multi_execute(calls):
             pass
     with pytest.raises(BatchLimitError):
-        await session.execute("COMPOSIO_MULTI_EXECUTE_TOOL", meta)
+        await ready_session.execute("COMPOSIO_MULTI_EXECUTE_TOOL", meta)
     with pytest.raises(BatchLimitError):
-        await session.execute_meta("COMPOSIO_MULTI_EXECUTE_TOOL", meta)
+        await ready_session.execute_meta("COMPOSIO_MULTI_EXECUTE_TOOL", meta)
     with pytest.raises(BatchLimitError):
-        await session.multi_execute(calls, idempotency_key="batch-1")
-    local = await client.create(user_id="user-1", custom_tools=[grep])
+        await ready_session.multi_execute(calls, idempotency_key="batch-1")
+    local = await fast_client.create(user_id="user-1", custom_tools=[grep])
     emulator.journal.clear()
     mixed = {"tools": [{"tool_slug": "LOCAL_GREP", "arguments": {"pattern": "a"}}, *meta["tools"][:20]]}
     with pytest.raises(BatchLimitError):
@@ -134,14 +135,14 @@ async def test_more_than_twenty_batch_items_raise_before_sending(
         await local.multi_execute([("LOCAL_GREP", {"pattern": "a"})] * 21)
     assert_nothing_sent(emulator)
     # Twenty is the cap, not the limit minus one.
-    assert (await session.multi_execute(calls[:20])).successful
+    assert (await ready_session.multi_execute(calls[:20])).successful
     assert len(emulator.journal.find("POST", EXECUTE)) == 20
     emulator.journal.clear()
-    assert (await session.execute("COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": meta["tools"][:20]})).successful
+    assert (await ready_session.execute("COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": meta["tools"][:20]})).successful
     assert len(emulator.journal.find("POST", EXECUTE)) == 1
 
 
-async def test_malformed_batches_raise_before_sending(session: AsyncSession, emulator: Emulator) -> None:
+async def test_malformed_batches_raise_before_sending(ready_session: AsyncSession, emulator: Emulator) -> None:
     cases: list[tuple[Any, dict[str, Any]]] = [
         ("UTILS_ECHO", {}),
         (b"UTILS_ECHO", {}),
@@ -151,16 +152,16 @@ async def test_malformed_batches_raise_before_sending(session: AsyncSession, emu
         ([("UTILS_ECHO", {})], {"max_concurrency": True}),
     ]
     for calls, kwargs in cases:
-        await refused(lambda c=calls, k=kwargs: session.multi_execute(c, **k), (calls, kwargs))
+        await refused(lambda c=calls, k=kwargs: ready_session.multi_execute(c, **k), (calls, kwargs))
     assert_nothing_sent(emulator)
 
 
-async def test_malformed_batch_items_fail_in_their_slot_unsent(session: AsyncSession, emulator: Emulator) -> None:
+async def test_malformed_batch_items_fail_in_their_slot_unsent(ready_session: AsyncSession, emulator: Emulator) -> None:
     items: list[Any] = [
         ("UTILS_ECHO",), ("UTILS_ECHO", {}, "extra"), {"tool_slug": "UTILS_ECHO", "args": {}}, {"arguments": {}},
         ("UTILS_ECHO", ["not", "a", "mapping"]), {"tool_slug": "UTILS_ECHO", "account": ""}, 5, None,
     ]
-    batch = await session.multi_execute([*items, ("UTILS_ECHO", {"ok": True})])
+    batch = await ready_session.multi_execute([*items, ("UTILS_ECHO", {"ok": True})])
     for item, result in zip(items, batch.results[:-1], strict=True):
         assert isinstance(result.exception, InvalidInputError), item
     assert batch.results[-1].successful
@@ -190,37 +191,37 @@ NOT_JSON = {
 }
 
 
-async def test_non_serialisable_arguments_raise_before_sending(session: AsyncSession, emulator: Emulator) -> None:
+async def test_non_serialisable_arguments_raise_before_sending(ready_session: AsyncSession, emulator: Emulator) -> None:
     for case, arguments in NOT_JSON.items():
         calls: dict[str, Callable[[], Awaitable[Any]]] = {
-            "execute": lambda a=arguments: session.execute("UTILS_ECHO", a),
-            "execute_meta": lambda a=arguments: session.execute_meta(
+            "execute": lambda a=arguments: ready_session.execute("UTILS_ECHO", a),
+            "execute_meta": lambda a=arguments: ready_session.execute_meta(
                 "COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": "x"}], **a}
             ),
-            "proxy body": lambda a=arguments: session.proxy_execute("github", "/repos", "POST", body=a),
-            "keyed execute": lambda a=arguments: session.execute("UTILS_ECHO", a, idempotency_key="k-1"),
+            "proxy body": lambda a=arguments: ready_session.proxy_execute("github", "/repos", "POST", body=a),
+            "keyed execute": lambda a=arguments: ready_session.execute("UTILS_ECHO", a, idempotency_key="k-1"),
         }
         for name, call in calls.items():
             await refused(call, (name, case))
-        batch = await session.multi_execute([("UTILS_ECHO", arguments)])
+        batch = await ready_session.multi_execute([("UTILS_ECHO", arguments)])
         assert isinstance(batch[0].exception, InvalidInputError), case
         assert "JSON" in str(batch[0].exception)
     assert_nothing_sent(emulator)
 
 
-async def test_arguments_that_are_not_a_mapping(session: AsyncSession, emulator: Emulator) -> None:
+async def test_arguments_that_are_not_a_mapping(ready_session: AsyncSession, emulator: Emulator) -> None:
     for arguments in (["a", "list"], "text", 5, ("UTILS_ECHO",)):
-        await refused(lambda a=arguments: session.execute("UTILS_ECHO", a), ("execute", arguments))
-        await refused(lambda a=arguments: session.execute_meta("COMPOSIO_SEARCH_TOOLS", a), ("meta", arguments))
+        await refused(lambda a=arguments: ready_session.execute("UTILS_ECHO", a), ("execute", arguments))
+        await refused(lambda a=arguments: ready_session.execute_meta("COMPOSIO_SEARCH_TOOLS", a), ("meta", arguments))
     assert_nothing_sent(emulator)
 
 
 # -- proxy methods and parameters ---------------------------------------------------------------
 
 
-async def test_bad_proxy_method_raises_before_sending(session: AsyncSession, emulator: Emulator) -> None:
+async def test_bad_proxy_method_raises_before_sending(ready_session: AsyncSession, emulator: Emulator) -> None:
     for method in ("FETCH", "", "GET ", "CONNECT", "TRACE", "OPTIONS", None, 5):
-        await refused(lambda m=method: session.proxy_execute("github", "/user", m), method)
+        await refused(lambda m=method: ready_session.proxy_execute("github", "/user", m), method)
     assert_nothing_sent(emulator)
 
 
@@ -240,23 +241,23 @@ BAD_PARAMETERS: dict[str, Any] = {
 }
 
 
-async def test_bad_proxy_parameters_raise_before_sending(session: AsyncSession, emulator: Emulator) -> None:
+async def test_bad_proxy_parameters_raise_before_sending(ready_session: AsyncSession, emulator: Emulator) -> None:
     for case, parameters in BAD_PARAMETERS.items():
-        await refused(lambda p=parameters: session.proxy_execute("github", "/user", "GET", parameters=p), case)
+        await refused(lambda p=parameters: ready_session.proxy_execute("github", "/user", "GET", parameters=p), case)
     assert_nothing_sent(emulator)
 
 
-async def test_non_iterable_proxy_parameters_raise_before_sending(session: AsyncSession, emulator: Emulator) -> None:
+async def test_non_iterable_proxy_parameters_raise_before_sending(ready_session: AsyncSession, emulator: Emulator) -> None:
     """``parameters=5`` is bad input like the cases above: InvalidInputError, not a TypeError
     from iterating it."""
     for parameters in (5, 2.5, object()):
-        await refused(lambda p=parameters: session.proxy_execute("github", "/user", "GET", parameters=p), parameters)
+        await refused(lambda p=parameters: ready_session.proxy_execute("github", "/user", "GET", parameters=p), parameters)
     assert_nothing_sent(emulator)
 
 
-async def test_good_proxy_parameters_are_sent_normalised(session: AsyncSession, emulator: Emulator) -> None:
+async def test_good_proxy_parameters_are_sent_normalised(ready_session: AsyncSession, emulator: Emulator) -> None:
     # Controls for the cases above: lower-case methods, `in` for `type`, numbers stringified.
-    await session.proxy_execute("github", "/user", "get", parameters=[{"name": "page", "value": 2, "in": "query"}])  # type: ignore[arg-type]
+    await ready_session.proxy_execute("github", "/user", "get", parameters=[{"name": "page", "value": 2, "in": "query"}])  # type: ignore[arg-type]
     [sent] = emulator.journal.find("POST", BASE + "/*/proxy_execute")
     assert sent.body["method"] == "GET"
     assert sent.body["parameters"] == [{"name": "page", "type": "query", "value": "2"}]
@@ -279,36 +280,36 @@ BAD_KEYS: dict[str, Any] = {
 }
 
 
-async def test_invalid_idempotency_keys_raise_before_sending(session: AsyncSession, emulator: Emulator) -> None:
+async def test_invalid_idempotency_keys_raise_before_sending(ready_session: AsyncSession, emulator: Emulator) -> None:
     for case, key in BAD_KEYS.items():
         calls: dict[str, Callable[[], Awaitable[Any]]] = {
-            "execute": lambda k=key: session.execute("UTILS_ECHO", {}, idempotency_key=k),
-            "execute_meta": lambda k=key: session.execute_meta(
+            "execute": lambda k=key: ready_session.execute("UTILS_ECHO", {}, idempotency_key=k),
+            "execute_meta": lambda k=key: ready_session.execute_meta(
                 "COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": "x"}]}, idempotency_key=k
             ),
-            "proxy": lambda k=key: session.proxy_execute("github", "/user", "GET", idempotency_key=k),
-            "link": lambda k=key: session.create_auth_link("github", idempotency_key=k),
-            "update": lambda k=key: session.update(toolkits=["gmail"], idempotency_key=k),
-            "multi_execute": lambda k=key: session.multi_execute([("UTILS_ECHO", {})], idempotency_key=k),
+            "proxy": lambda k=key: ready_session.proxy_execute("github", "/user", "GET", idempotency_key=k),
+            "link": lambda k=key: ready_session.create_auth_link("github", idempotency_key=k),
+            "update": lambda k=key: ready_session.update(toolkits=["gmail"], idempotency_key=k),
+            "multi_execute": lambda k=key: ready_session.multi_execute([("UTILS_ECHO", {})], idempotency_key=k),
         }
         for name, call in calls.items():
             await refused(call, (name, case))
         with pytest.raises(InvalidInputError, match="idempotency_key"):
-            async for _item in session.iter_multi_execute([("UTILS_ECHO", {})], idempotency_key=key):
+            async for _item in ready_session.iter_multi_execute([("UTILS_ECHO", {})], idempotency_key=key):
                 pass
     assert_nothing_sent(emulator)
 
 
-async def test_idempotency_key_length_limits(session: AsyncSession, emulator: Emulator) -> None:
+async def test_idempotency_key_length_limits(ready_session: AsyncSession, emulator: Emulator) -> None:
     # 255 characters is the cap; a batch's derived keys (f"{key}:{i}", i < 20) must fit it too.
-    await session.execute("UTILS_ECHO", {}, idempotency_key="k" * 255)
+    await ready_session.execute("UTILS_ECHO", {}, idempotency_key="k" * 255)
     [sent] = emulator.journal.find("POST", EXECUTE)
     assert sent.headers["idempotency-key"] == "k" * 255
     emulator.journal.clear()
     with pytest.raises(InvalidInputError):
-        await session.multi_execute([("UTILS_ECHO", {})], idempotency_key="k" * 253)
+        await ready_session.multi_execute([("UTILS_ECHO", {})], idempotency_key="k" * 253)
     assert_nothing_sent(emulator)
-    await session.multi_execute([("UTILS_ECHO", {})], idempotency_key="k" * 252)
+    await ready_session.multi_execute([("UTILS_ECHO", {})], idempotency_key="k" * 252)
     [sent] = emulator.journal.find("POST", EXECUTE)
     assert sent.headers["idempotency-key"] == "k" * 252 + ":0"
 
@@ -373,6 +374,13 @@ async def test_explicit_base_url_wins_over_a_bad_environment(monkeypatch: pytest
     monkeypatch.setenv("COMPOSIO_BASE_URL", "http://example.com")
     async with AsyncComposio(api_key=API_KEY, base_url="http://127.0.0.1:1") as client:
         assert client.options.base_url == "http://127.0.0.1:1"
+
+
+@pytest.mark.parametrize("url", ["https://api.example:99999", "https://api.example:abc", "https://evil\\@api.example",
+                                 "https://user:pw@api.example", "https://api.example/ path"])
+def test_unusable_base_urls_are_configuration_errors(url: str) -> None:
+    with pytest.raises(ConfigurationError):
+        AsyncComposio(api_key=API_KEY, base_url=url)
 
 
 # -- client options ------------------------------------------------------------------------------
@@ -447,6 +455,12 @@ async def test_good_options_are_accepted() -> None:
         assert client.options.verify is False
 
 
+async def test_verify_and_a_callers_session_conflict() -> None:
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(ConfigurationError, match="verify"):
+            AsyncComposio(api_key=API_KEY, base_url="https://api.example", http_session=http, verify=False)
+
+
 # Header values and names aiohttp refuses (or sends for the server to reject) at request time:
 # the client must refuse them when it is built, like every other bad option.
 UNSENDABLE_HEADERS: dict[str, dict[str, Any]] = {
@@ -502,12 +516,12 @@ def _only_typed_errors(call: Callable[[], Any]) -> tuple[Any, ComposioError | No
 @example(slug="\ud800")
 @example(slug="../../etc/passwd")
 @example(slug="UTILS_ECHO")
-def test_fuzzed_execute_slugs(sync_emulator: Emulator, sync_session: Session, slug: str) -> None:
-    sync_emulator.journal.clear()
-    result, error = _only_typed_errors(lambda: sync_session.execute(slug, {"q": 1}))
-    sent = sync_emulator.journal.find("POST", EXECUTE)
+def test_fuzzed_execute_slugs(emulator_thread: Emulator, sync_ready_session: Session, slug: str) -> None:
+    emulator_thread.journal.clear()
+    result, error = _only_typed_errors(lambda: sync_ready_session.execute(slug, {"q": 1}))
+    sent = emulator_thread.journal.find("POST", EXECUTE)
     if isinstance(error, InvalidInputError):
-        assert list(sync_emulator.journal) == []
+        assert list(emulator_thread.journal) == []
         return
     assert len(sent) == 1 and sent[0].body["tool_slug"] == slug
     assert error is not None or isinstance(result, ExecuteResult)
@@ -517,14 +531,14 @@ def test_fuzzed_execute_slugs(sync_emulator: Emulator, sync_session: Session, sl
 @given(slug=slugs)
 @example(slug="COMPOSIO_SEARCH_TOOLS")
 @example(slug="\ud800")
-def test_fuzzed_execute_meta_slugs(sync_emulator: Emulator, sync_session: Session, slug: str) -> None:
-    sync_emulator.journal.clear()
+def test_fuzzed_execute_meta_slugs(emulator_thread: Emulator, sync_ready_session: Session, slug: str) -> None:
+    emulator_thread.journal.clear()
     _result, error = _only_typed_errors(
-        lambda: sync_session.execute_meta(slug, {"queries": [{"use_case": "x"}]})
+        lambda: sync_ready_session.execute_meta(slug, {"queries": [{"use_case": "x"}]})
     )
-    sent = sync_emulator.journal.find("POST", BASE + "/*/execute_meta")
+    sent = emulator_thread.journal.find("POST", BASE + "/*/execute_meta")
     if isinstance(error, InvalidInputError):
-        assert list(sync_emulator.journal) == []
+        assert list(emulator_thread.journal) == []
         return
     assert len(sent) == 1 and sent[0].body["slug"] == slug
 
@@ -534,13 +548,13 @@ def test_fuzzed_execute_meta_slugs(sync_emulator: Emulator, sync_session: Sessio
 @example(toolkit="github", endpoint="/user")
 @example(toolkit="\ud800", endpoint="/user")
 def test_fuzzed_proxy_toolkits_and_endpoints(
-    sync_emulator: Emulator, sync_session: Session, toolkit: str, endpoint: str
+    emulator_thread: Emulator, sync_ready_session: Session, toolkit: str, endpoint: str
 ) -> None:
-    sync_emulator.journal.clear()
-    _result, error = _only_typed_errors(lambda: sync_session.proxy_execute(toolkit, endpoint, "GET"))
-    sent = sync_emulator.journal.find("POST", BASE + "/*/proxy_execute")
+    emulator_thread.journal.clear()
+    _result, error = _only_typed_errors(lambda: sync_ready_session.proxy_execute(toolkit, endpoint, "GET"))
+    sent = emulator_thread.journal.find("POST", BASE + "/*/proxy_execute")
     if isinstance(error, InvalidInputError):
-        assert list(sync_emulator.journal) == []
+        assert list(emulator_thread.journal) == []
         return
     assert len(sent) == 1 and (sent[0].body["toolkit_slug"], sent[0].body["endpoint"]) == (toolkit, endpoint)
 
@@ -553,14 +567,14 @@ def test_fuzzed_proxy_toolkits_and_endpoints(
 @example(session_id="%2e%2e")
 @example(session_id="?x=1#f")
 @example(session_id="\ud800")
-def test_fuzzed_session_ids(sync_emulator: Emulator, sync_client: Composio, session_id: str) -> None:
-    sync_emulator.journal.clear()
-    _result, error = _only_typed_errors(lambda: sync_client.use(session_id))
+def test_fuzzed_session_ids(emulator_thread: Emulator, sync_fast_client: Composio, session_id: str) -> None:
+    emulator_thread.journal.clear()
+    _result, error = _only_typed_errors(lambda: sync_fast_client.use(session_id))
     if isinstance(error, InvalidInputError):
-        assert list(sync_emulator.journal) == []
+        assert list(emulator_thread.journal) == []
         return
     # Exactly one path segment, percent-encoded: the server decodes back the id as given.
-    [sent] = list(sync_emulator.journal)
+    [sent] = list(emulator_thread.journal)
     assert (sent.method, sent.path, sent.query_string) == ("GET", f"{BASE}/{session_id}", "")
 
 
@@ -569,14 +583,14 @@ def test_fuzzed_session_ids(sync_emulator: Emulator, sync_client: Composio, sess
 @example(value="a&b=c")
 @example(value="1+1 #x")
 @example(value="\ud800")
-def test_fuzzed_query_values(sync_emulator: Emulator, sync_session: Session, value: str) -> None:
+def test_fuzzed_query_values(emulator_thread: Emulator, sync_ready_session: Session, value: str) -> None:
     """A query value is refused, or the server reads back exactly that value (never another one)."""
-    sync_emulator.journal.clear()
-    _result, error = _only_typed_errors(lambda: sync_session.toolkits(search=value))
+    emulator_thread.journal.clear()
+    _result, error = _only_typed_errors(lambda: sync_ready_session.toolkits(search=value))
     if isinstance(error, InvalidInputError):
-        assert list(sync_emulator.journal) == []
+        assert list(emulator_thread.journal) == []
         return
-    [sent] = list(sync_emulator.journal)
+    [sent] = list(emulator_thread.journal)
     assert sent.query == {"search": value}
 
 
@@ -585,12 +599,12 @@ def test_fuzzed_query_values(sync_emulator: Emulator, sync_session: Session, val
 @example(key=" leading-space")
 @example(key="trailing-space ")
 @example(key="k" * 255)
-def test_fuzzed_idempotency_keys(sync_emulator: Emulator, sync_session: Session, key: str) -> None:
+def test_fuzzed_idempotency_keys(emulator_thread: Emulator, sync_ready_session: Session, key: str) -> None:
     """A key is refused, or the server reads back exactly the key that was given."""
-    sync_emulator.journal.clear()
-    _result, error = _only_typed_errors(lambda: sync_session.execute("UTILS_ECHO", {}, idempotency_key=key))
+    emulator_thread.journal.clear()
+    _result, error = _only_typed_errors(lambda: sync_ready_session.execute("UTILS_ECHO", {}, idempotency_key=key))
     if isinstance(error, InvalidInputError):
-        assert list(sync_emulator.journal) == []
+        assert list(emulator_thread.journal) == []
         return
-    [sent] = sync_emulator.journal.find("POST", EXECUTE)
+    [sent] = emulator_thread.journal.find("POST", EXECUTE)
     assert sent.headers["idempotency-key"] == key

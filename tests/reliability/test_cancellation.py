@@ -27,7 +27,7 @@ from composio_router import APITimeoutError, AsyncComposio, AsyncSession, Compos
 from composio_router.testing import Emulator
 from composio_router_emulator._faults import Fault
 
-from .conftest import API_KEY
+from ..conftest import API_KEY
 
 pytestmark = pytest.mark.anyio
 
@@ -121,11 +121,11 @@ async def assert_usable(session: AsyncSession) -> None:
 
 
 @pytest.fixture
-async def warm(client: AsyncComposio, session: AsyncSession, emulator: Emulator) -> AsyncSession:
+async def warm(fast_client: AsyncComposio, ready_session: AsyncSession, emulator: Emulator) -> AsyncSession:
     """The session after one call, so the pool exists and holds an idle connection."""
-    assert (await session.execute("CALCULATOR_ADD", {"a": 0, "b": 0})).successful
+    assert (await ready_session.execute("CALCULATOR_ADD", {"a": 0, "b": 0})).successful
     emulator.journal.clear()
-    return session
+    return ready_session
 
 
 # --- a single request --------------------------------------------------------------------
@@ -133,7 +133,7 @@ async def warm(client: AsyncComposio, session: AsyncSession, emulator: Emulator)
 
 @pytest.mark.parametrize("how", ["cancel_scope", "move_on_after", "task_cancel"])
 async def test_cancel_mid_request_leaks_nothing(
-    client: AsyncComposio, warm: AsyncSession, emulator: Emulator, how: str
+    fast_client: AsyncComposio, warm: AsyncSession, emulator: Emulator, how: str
 ) -> None:
     fault = emulator.faults.add(EXECUTE, method="POST", delay=HOLD)
     before = set(asyncio.all_tasks())
@@ -142,7 +142,7 @@ async def test_cancel_mid_request_leaks_nothing(
     if how == "cancel_scope":
         with anyio.CancelScope() as scope:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(_cancel_on_arrival, fault, 1, scope, client)
+                tg.start_soon(_cancel_on_arrival, fault, 1, scope, fast_client)
                 await call
         assert scope.cancelled_caught
     elif how == "move_on_after":
@@ -152,11 +152,11 @@ async def test_cancel_mid_request_leaks_nothing(
     else:
         task = asyncio.get_running_loop().create_task(call)
         await until(lambda: fault.hits == 1)
-        assert acquired(client) == 1  # the request holds its connection
+        assert acquired(fast_client) == 1  # the request holds its connection
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    await assert_clean(client, before)
+    await assert_clean(fast_client, before)
     # All let go before the emulator would have answered: released by the cancellation, not
     # by the request completing (the held request is journaled only when it ends).
     assert time.monotonic() - started < HOLD
@@ -174,8 +174,8 @@ async def _cancel_on_arrival(fault: Fault, count: int, scope: anyio.CancelScope,
 
 
 @pytest.fixture
-async def batch_session(client: AsyncComposio, emulator: Emulator) -> AsyncSession:
-    session = await client.create(user_id="user-1", custom_tools=[wait_forever, quick])
+async def batch_session(fast_client: AsyncComposio, emulator: Emulator) -> AsyncSession:
+    session = await fast_client.create(user_id="user-1", custom_tools=[wait_forever, quick])
     assert (await session.execute("CALCULATOR_ADD", {"a": 0, "b": 0})).successful
     emulator.journal.clear()
     BLOCKED.update(entered=0, cancelled=0)
@@ -206,7 +206,7 @@ async def _mid_batch(emulator: Emulator, client: AsyncComposio, before: set[asyn
 
 @pytest.mark.parametrize("how", ["cancel_scope", "task_cancel", "iterator_closed"])
 async def test_cancel_mid_batch_leaks_nothing(
-    client: AsyncComposio, batch_session: AsyncSession, emulator: Emulator, how: str
+    fast_client: AsyncComposio, batch_session: AsyncSession, emulator: Emulator, how: str
 ) -> None:
     emulator.faults.add(EXECUTE, method="POST", delay=HOLD, times=HELD_IN_BATCH)
     before = set(asyncio.all_tasks())
@@ -216,7 +216,7 @@ async def test_cancel_mid_batch_leaks_nothing(
             async with anyio.create_task_group() as tg:
 
                 async def cancel_mid_batch() -> None:
-                    await _mid_batch(emulator, client, before)
+                    await _mid_batch(emulator, fast_client, before)
                     scope.cancel()
 
                 tg.start_soon(cancel_mid_batch)
@@ -224,7 +224,7 @@ async def test_cancel_mid_batch_leaks_nothing(
         assert scope.cancelled_caught
     elif how == "task_cancel":
         task = asyncio.get_running_loop().create_task(batch_session.multi_execute(_batch()))
-        await _mid_batch(emulator, client, before)
+        await _mid_batch(emulator, fast_client, before)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -235,12 +235,12 @@ async def test_cancel_mid_batch_leaks_nothing(
             async for item in stream:
                 received.append(item)
                 if len(received) == 14 - HELD_IN_BATCH + 3:  # every item but the held ones
-                    assert acquired(client) == HELD_IN_BATCH and BLOCKED["entered"] == 3
+                    assert acquired(fast_client) == HELD_IN_BATCH and BLOCKED["entered"] == 3
                     assert len(sdk_tasks(before)) >= HELD_IN_BATCH + 3
                     break
         assert all(r.successful for r in received)
     assert BLOCKED == {"entered": 3, "cancelled": 3}  # the custom tools saw the cancellation
-    await assert_clean(client, before)
+    await assert_clean(fast_client, before)
     assert time.monotonic() - started < HOLD  # let go before the held requests would have ended
     await assert_usable(batch_session)
 
@@ -276,16 +276,16 @@ def _assert_sync_usable(session: Any) -> None:
     assert [r.data["result"] for r in batch.results] == [i + 1 for i in range(20)]
 
 
-def test_sync_timeout_releases_the_connection(sync_client: Composio, sync_emulator: Emulator) -> None:
-    session = sync_client.create(user_id="user-1")
-    fault = sync_emulator.faults.add(EXECUTE, method="POST", delay=HOLD)
-    before = _loop_tasks(sync_client)
+def test_sync_timeout_releases_the_connection(sync_fast_client: Composio, emulator_thread: Emulator) -> None:
+    session = sync_fast_client.create(user_id="user-1")
+    fault = emulator_thread.faults.add(EXECUTE, method="POST", delay=HOLD)
+    before = _loop_tasks(sync_fast_client)
     started = time.monotonic()
     with pytest.raises(APITimeoutError):
         session.execute("WEATHER_GET_FORECAST", {"city": "Oslo"}, timeout=0.2)
     elapsed = time.monotonic() - started
     assert 0.2 <= elapsed < HOLD and fault.hits == 1
-    _wait_clean(sync_client, before)
+    _wait_clean(sync_fast_client, before)
     assert time.monotonic() - started < HOLD  # released by the timeout, not by the answer
     _assert_sync_usable(session)
 
@@ -326,23 +326,23 @@ def _interrupt_when(condition: Callable[[], bool]) -> threading.Thread:
 
 @pytest.mark.parametrize("what", ["execute", "multi_execute"])
 def test_sync_call_interrupted_by_sigint(
-    sync_client: Composio, sync_emulator: Emulator, sigint_raises: None, what: str
+    sync_fast_client: Composio, emulator_thread: Emulator, sigint_raises: None, what: str
 ) -> None:
-    session = sync_client.create(user_id="user-1", custom_tools=[wait_forever, quick])
-    sync_emulator.journal.clear()
+    session = sync_fast_client.create(user_id="user-1", custom_tools=[wait_forever, quick])
+    emulator_thread.journal.clear()
     BLOCKED.update(entered=0, cancelled=0)
     call: Callable[[], object]
     if what == "execute":
-        fault = sync_emulator.faults.add(EXECUTE, method="POST", delay=HOLD)
+        fault = emulator_thread.faults.add(EXECUTE, method="POST", delay=HOLD)
         held, call = 1, lambda: session.execute("WEATHER_GET_FORECAST", {"city": "Oslo"})
     else:
-        fault = sync_emulator.faults.add(EXECUTE, method="POST", delay=HOLD, times=HELD_IN_BATCH)
+        fault = emulator_thread.faults.add(EXECUTE, method="POST", delay=HOLD, times=HELD_IN_BATCH)
         held, call = HELD_IN_BATCH, lambda: session.multi_execute(_batch())
 
     def in_flight() -> bool:
         return fault.hits == held and (what == "execute" or BLOCKED["entered"] == 3)
 
-    before = _loop_tasks(sync_client)
+    before = _loop_tasks(sync_fast_client)
     sender = _interrupt_when(in_flight)
     started = time.monotonic()
     try:
@@ -354,19 +354,19 @@ def test_sync_call_interrupted_by_sigint(
     assert not sender.is_alive()
     assert elapsed < HOLD  # the blocked caller got control back at once
     # The coroutine on the loop was cancelled with it: connections and tasks let go.
-    _wait_clean(sync_client, before)
+    _wait_clean(sync_fast_client, before)
     assert time.monotonic() - started < HOLD  # released by the cancellation, not by the answer
     if what == "multi_execute":
         assert BLOCKED == {"entered": 3, "cancelled": 3}
-    assert _on_loop(sync_client, acquired) == 0
+    assert _on_loop(sync_fast_client, acquired) == 0
     _assert_sync_usable(session)
 
 
-def test_closing_the_sync_client_stops_its_thread(sync_emulator: Emulator) -> None:
-    client = Composio(api_key=API_KEY, base_url=sync_emulator.url, timeout=5)
+def test_closing_the_sync_client_stops_its_thread(emulator_thread: Emulator) -> None:
+    client = Composio(api_key=API_KEY, base_url=emulator_thread.url, timeout=5)
     try:
         session = client.create(user_id="user-1")
-        sync_emulator.faults.add(EXECUTE, method="POST", delay=HOLD)
+        emulator_thread.faults.add(EXECUTE, method="POST", delay=HOLD)
         with pytest.raises(APITimeoutError):
             session.execute("WEATHER_GET_FORECAST", {"city": "Oslo"}, timeout=0.1)
         thread = client._portal.thread

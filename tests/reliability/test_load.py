@@ -25,9 +25,9 @@ from composio_router import AsyncComposio, AsyncSession, ComposioError
 from composio_router.testing import Emulator
 from composio_router_emulator._journal import JournalEntry
 
-from .conftest import API_KEY
+from ..conftest import API_KEY
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 EXECUTE = "/api/v3.1/tool_router/session/*/execute"
 SESSION = "/api/v3.1/tool_router/session/*"

@@ -41,7 +41,8 @@ from composio_router import (
 )
 from composio_router.testing import Emulator, JournalEntry
 
-from .conftest import API_KEY, IDEMPOTENCY_HEADER, ConnectFailureWatch, free_port
+from ..conftest import API_KEY, IDEMPOTENCY_HEADER
+from .conftest import ConnectFailureWatch, free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -209,45 +210,45 @@ def fixed_backoff(monkeypatch: pytest.MonkeyPatch) -> float:
 @pytest.mark.parametrize("fault", FAULTS, ids=str)
 @pytest.mark.parametrize("op", OPS, ids=str)
 async def test_fault_after_send_is_not_retried(
-    session: AsyncSession, emulator: Emulator, op: Op, fault: Fault
+    ready_session: AsyncSession, emulator: Emulator, op: Op, fault: Fault
 ) -> None:
     emulator.faults.add(op.path, method=op.method, **fault.spec)
     started = time.monotonic()
     with pytest.raises(APIConnectionError if fault.name in ("timeout", "drop", "drop_after")
                        else InternalServerError) as info:
-        await op.call(session, **fault.call_kwargs)
+        await op.call(ready_session, **fault.call_kwargs)
     if fault.name == "timeout":
         assert time.monotonic() - started < TIMEOUT_DELAY  # released at the deadline, not the answer
     fault.check(info.value)
     entries = await settled(emulator, op)
-    check_single_attempt(emulator, op, fault, session.session_id, entries)
+    check_single_attempt(emulator, op, fault, ready_session.session_id, entries)
 
 
 @pytest.mark.parametrize("op", OPS, ids=str)
-async def test_429_is_retried_and_runs_once(session: AsyncSession, emulator: Emulator, op: Op) -> None:
+async def test_429_is_retried_and_runs_once(ready_session: AsyncSession, emulator: Emulator, op: Op) -> None:
     emulator.faults.add(op.path, method=op.method, status=429, headers={"retry-after-ms": "20"})
-    await op.call(session)
+    await op.call(ready_session)
     entries = emulator.journal.find(op.method, op.path)
-    check_ran_once_after_retry(emulator, op, session.session_id, entries, 429)
+    check_ran_once_after_retry(emulator, op, ready_session.session_id, entries, 429)
 
 
 async def test_429_burst_longer_than_retries_is_a_rate_limit_error(
-    session: AsyncSession, emulator: Emulator
+    ready_session: AsyncSession, emulator: Emulator
 ) -> None:
     emulator.faults.add(EXECUTE, method="POST", status=429, times=5, headers={"retry-after-ms": "10"})
     with pytest.raises(RateLimitError):
-        await EXECUTE_OP.call(session)
+        await EXECUTE_OP.call(ready_session)
     assert [e.status for e in emulator.journal.find("POST", EXECUTE)] == [429, 429, 429]
     assert emulator.mailbox(USER) == []
 
 
 async def test_execute_timeout_sends_the_email_exactly_once(
-    session: AsyncSession, emulator: Emulator
+    ready_session: AsyncSession, emulator: Emulator
 ) -> None:
     """The caller gave up; the server still ran it, once, and nothing ran it again."""
     emulator.faults.add(EXECUTE, method="POST", delay=TIMEOUT_DELAY)
     with pytest.raises(APITimeoutError):
-        await session.execute("GMAIL_SEND_EMAIL", EMAIL, timeout=CALL_TIMEOUT)
+        await ready_session.execute("GMAIL_SEND_EMAIL", EMAIL, timeout=CALL_TIMEOUT)
     assert emulator.mailbox(USER) == []  # still sleeping in front of the handler
     # The journal entry is written when the handler has finished: wait for it (bounded).
     [entry] = await settled(emulator, EXECUTE_OP)
@@ -255,32 +256,32 @@ async def test_execute_timeout_sends_the_email_exactly_once(
     [email] = emulator.mailbox(USER)
     assert email["subject"] == EMAIL["subject"] and email["to"] == EMAIL["recipient_email"]
     # The session is still usable, and the next send is a new, single email.
-    assert (await session.execute("GMAIL_SEND_EMAIL", EMAIL)).successful
+    assert (await ready_session.execute("GMAIL_SEND_EMAIL", EMAIL)).successful
     assert len(emulator.mailbox(USER)) == 2
 
 
-async def test_execute_drop_after_sends_exactly_one_email(session: AsyncSession, emulator: Emulator) -> None:
+async def test_execute_drop_after_sends_exactly_one_email(ready_session: AsyncSession, emulator: Emulator) -> None:
     emulator.faults.add(EXECUTE, method="POST", action="drop_after", times=3)
     with pytest.raises(APIConnectionError) as info:
-        await session.execute("GMAIL_SEND_EMAIL", EMAIL)
+        await ready_session.execute("GMAIL_SEND_EMAIL", EMAIL)
     assert info.value.request_sent is True
     assert len(emulator.mailbox(USER)) == 1
     assert len(emulator.journal.find("POST", EXECUTE)) == 1
 
 
 async def test_should_retry_true_does_not_make_an_unsafe_call_retry(
-    session: AsyncSession, emulator: Emulator
+    ready_session: AsyncSession, emulator: Emulator
 ) -> None:
     """The server's hint cannot turn a call that may have run into a repeated one."""
     emulator.faults.add(EXECUTE, method="POST", status=503, times=3, headers={"x-should-retry": "true"})
     with pytest.raises(InternalServerError):
-        await EXECUTE_OP.call(session)
+        await EXECUTE_OP.call(ready_session)
     assert len(emulator.journal.find("POST", EXECUTE)) == 1
 
 
-async def test_unkeyed_multi_execute_item_is_not_retried(session: AsyncSession, emulator: Emulator) -> None:
+async def test_unkeyed_multi_execute_item_is_not_retried(ready_session: AsyncSession, emulator: Emulator) -> None:
     emulator.faults.add(EXECUTE, method="POST", action="drop_after", times=1)
-    batch = await session.multi_execute(
+    batch = await ready_session.multi_execute(
         [("GMAIL_SEND_EMAIL", {**EMAIL, "subject": "a"}), ("GMAIL_SEND_EMAIL", {**EMAIL, "subject": "b"})]
     )
     failed = [item for item in batch.results if item.exception is not None]
@@ -420,6 +421,19 @@ async def test_keyed_execute_never_retries_a_409(keyed_session: AsyncSession, ke
     assert len(keyed_emulator.journal.find("POST", EXECUTE)) == 1
 
 
+async def test_hints_never_override_the_safety_rules(keyed_emulator: Emulator, fast_backoff: list[float]) -> None:
+    async with AsyncComposio(api_key=API_KEY, base_url=keyed_emulator.url, idempotency_header=IDEMPOTENCY_HEADER) as client:
+        session = await client.create(user_id="u")
+        keyed_emulator.faults.add("*/session/*", method="PATCH", status=409, times=3, headers={"x-should-retry": "true"})
+        with pytest.raises(ConflictError):
+            await session.update(search=True, idempotency_key="patch-1")
+        assert len(keyed_emulator.journal.find("PATCH", "*/session/*")) == 1
+        keyed_emulator.faults.add("*/execute", status=429, times=3, headers={"x-should-retry": "false"})
+        with pytest.raises(RateLimitError):
+            await session.execute("TEXT_UPPERCASE", {"text": "a"})
+        assert len(keyed_emulator.journal.find("POST", "*/execute")) == 1
+
+
 async def test_without_a_key_the_same_fault_is_not_retried(
     keyed_session: AsyncSession, keyed_emulator: Emulator
 ) -> None:
@@ -472,78 +486,79 @@ async def test_keyed_multi_execute_derives_one_key_per_item(
 
 @pytest.mark.parametrize("fault", FAULTS, ids=str)
 def test_sync_fault_after_send_is_not_retried(
-    sync_session: Session, sync_emulator: Emulator, fault: Fault
+    sync_ready_session: Session, emulator_thread: Emulator, fault: Fault
 ) -> None:
-    sid = sync_session.session_id
+    sid = sync_ready_session.session_id
     for op in OPS:
-        sync_emulator.faults.clear()
-        sync_emulator.journal.clear()
-        runs_before = op.runs(sync_emulator, sid) if op.runs is not None else 0
-        sync_emulator.faults.add(op.path, method=op.method, **fault.spec)
+        emulator_thread.faults.clear()
+        emulator_thread.journal.clear()
+        runs_before = op.runs(emulator_thread, sid) if op.runs is not None else 0
+        emulator_thread.faults.add(op.path, method=op.method, **fault.spec)
         with pytest.raises(APIConnectionError if fault.name in ("timeout", "drop", "drop_after")
                            else InternalServerError) as info:
-            op.call(sync_session, **fault.call_kwargs)
+            op.call(sync_ready_session, **fault.call_kwargs)
         fault.check(info.value)
-        entries = settled_sync(sync_emulator, op)
+        entries = settled_sync(emulator_thread, op)
         assert len(entries) == 1, (op.name, [(e.method, e.path, e.status) for e in entries])
         if op.runs is not None:
-            assert op.runs(sync_emulator, sid) - runs_before == (1 if fault.ran else 0), op.name
+            assert op.runs(emulator_thread, sid) - runs_before == (1 if fault.ran else 0), op.name
 
 
-def test_sync_429_is_retried_and_runs_once(sync_session: Session, sync_emulator: Emulator) -> None:
-    sid = sync_session.session_id
+def test_sync_429_is_retried_and_runs_once(sync_ready_session: Session, emulator_thread: Emulator) -> None:
+    sid = sync_ready_session.session_id
     for op in OPS:
-        sync_emulator.journal.clear()
-        runs_before = op.runs(sync_emulator, sid) if op.runs is not None else 0
-        sync_emulator.faults.add(op.path, method=op.method, status=429, headers={"retry-after-ms": "20"})
-        op.call(sync_session)
-        statuses = [e.status for e in sync_emulator.journal.find(op.method, op.path)]
+        emulator_thread.journal.clear()
+        runs_before = op.runs(emulator_thread, sid) if op.runs is not None else 0
+        emulator_thread.faults.add(op.path, method=op.method, status=429, headers={"retry-after-ms": "20"})
+        op.call(sync_ready_session)
+        statuses = [e.status for e in emulator_thread.journal.find(op.method, op.path)]
         assert len(statuses) == 2 and statuses[0] == 429 and 200 <= statuses[1] < 300, (op.name, statuses)
         if op.runs is not None:
-            assert op.runs(sync_emulator, sid) - runs_before == 1, op.name
+            assert op.runs(emulator_thread, sid) - runs_before == 1, op.name
 
 
 @pytest.fixture
-def sync_keyed_emulator() -> Iterator[Emulator]:
+def keyed_emulator_thread() -> Iterator[Emulator]:
+    """The sync tests' ``keyed_emulator``: deduplicating by Idempotency-Key, in a thread."""
     with Emulator.running_in_thread(api_key=API_KEY, idempotency_header=IDEMPOTENCY_HEADER) as emu:
         yield emu
 
 
 @pytest.fixture
-def sync_keyed_session(sync_keyed_emulator: Emulator, fast_backoff: list[float]) -> Iterator[Session]:
-    with Composio(api_key=API_KEY, base_url=sync_keyed_emulator.url, max_retries=2, timeout=10) as client:
+def sync_keyed_session(keyed_emulator_thread: Emulator, fast_backoff: list[float]) -> Iterator[Session]:
+    with Composio(api_key=API_KEY, base_url=keyed_emulator_thread.url, max_retries=2, timeout=10) as client:
         session = client.create(user_id=USER)
-        sync_keyed_emulator.connect_account(USER, "gmail")
-        sync_keyed_emulator.journal.clear()
+        keyed_emulator_thread.connect_account(USER, "gmail")
+        keyed_emulator_thread.journal.clear()
         yield session
 
 
 @pytest.mark.parametrize("action", ["drop_after", "truncate"])
 def test_sync_keyed_execute_is_retried_and_replayed(
-    sync_keyed_session: Session, sync_keyed_emulator: Emulator, action: str
+    sync_keyed_session: Session, keyed_emulator_thread: Emulator, action: str
 ) -> None:
-    sync_keyed_emulator.faults.add(EXECUTE, method="POST", action=action)
+    keyed_emulator_thread.faults.add(EXECUTE, method="POST", action=action)
     assert sync_keyed_session.execute("GMAIL_SEND_EMAIL", EMAIL, idempotency_key="sync-send-1").successful
-    check_replayed(sync_keyed_emulator, EXECUTE_OP, sync_keyed_session.session_id, "sync-send-1")
+    check_replayed(keyed_emulator_thread, EXECUTE_OP, sync_keyed_session.session_id, "sync-send-1")
 
 
-def test_sync_keyed_multi_execute(sync_keyed_session: Session, sync_keyed_emulator: Emulator) -> None:
-    sync_keyed_emulator.faults.add(EXECUTE, method="POST", action="drop_after", times=1)
+def test_sync_keyed_multi_execute(sync_keyed_session: Session, keyed_emulator_thread: Emulator) -> None:
+    keyed_emulator_thread.faults.add(EXECUTE, method="POST", action="drop_after", times=1)
     batch = sync_keyed_session.multi_execute(
         [("GMAIL_SEND_EMAIL", {**EMAIL, "subject": f"item {i}"}) for i in range(2)], idempotency_key="sb"
     )
     assert all(item.successful for item in batch.results)
-    keys = collections.Counter(e.headers["idempotency-key"] for e in sync_keyed_emulator.journal.find("POST", EXECUTE))
+    keys = collections.Counter(e.headers["idempotency-key"] for e in keyed_emulator_thread.journal.find("POST", EXECUTE))
     assert set(keys) == {"sb:0", "sb:1"} and sorted(keys.values()) == [1, 2]
-    assert len(sync_keyed_emulator.mailbox(USER)) == 2
+    assert len(keyed_emulator_thread.mailbox(USER)) == 2
 
 
-def test_sync_without_a_key_is_not_retried(sync_keyed_session: Session, sync_keyed_emulator: Emulator) -> None:
-    sync_keyed_emulator.faults.add(EXECUTE, method="POST", action="drop_after", times=3)
+def test_sync_without_a_key_is_not_retried(sync_keyed_session: Session, keyed_emulator_thread: Emulator) -> None:
+    keyed_emulator_thread.faults.add(EXECUTE, method="POST", action="drop_after", times=3)
     with pytest.raises(APIConnectionError):
         sync_keyed_session.execute("GMAIL_SEND_EMAIL", EMAIL)
-    assert len(sync_keyed_emulator.journal.find("POST", EXECUTE)) == 1
-    assert len(sync_keyed_emulator.mailbox(USER)) == 1
+    assert len(keyed_emulator_thread.journal.find("POST", EXECUTE)) == 1
+    assert len(keyed_emulator_thread.mailbox(USER)) == 1
 
 
 class _ServerThread:

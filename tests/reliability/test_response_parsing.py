@@ -65,7 +65,7 @@ from composio_router.models.files import FilesPage, RemoteFile
 from composio_router.testing import Emulator
 from composio_router_emulator._app import _with_extra
 
-from .conftest import API_KEY
+from ..conftest import API_KEY
 
 pytestmark = pytest.mark.anyio
 
@@ -547,6 +547,15 @@ def test_any_error_body_becomes_its_status_error(status: int, raw: bytes, header
     assert type(clone) is type(err) and str(clone) == str(err)
 
 
+async def test_a_deeply_nested_error_body_is_still_a_typed_error(emulator: Emulator) -> None:
+    async with AsyncComposio(api_key=API_KEY, base_url=emulator.url, max_retries=0) as client:
+        emulator.faults.add("*/session", status=422, body=b"[" * 900 + b'"x"' + b"]" * 900,
+                            headers={"Content-Type": "application/json"})
+        with pytest.raises(APIStatusError) as info:
+            await client.create(user_id="u")
+    assert info.value.status_code == 422
+
+
 # -- over loopback: random bodies on the wire ---------------------------------------------------
 
 
@@ -585,14 +594,14 @@ UNSAFE_OPERATIONS = {"execute", "execute_meta", "link", "proxy"}
     json_content_type=st.booleans(),
 )
 def test_random_bodies_over_loopback(
-    sync_emulator: Emulator,
-    sync_session: Session,
+    emulator_thread: Emulator,
+    sync_ready_session: Session,
     data: st.DataObject,
     name: str,
     status: int,
     json_content_type: bool,
 ) -> None:
-    method, path, call, returns = _operations(sync_session, sync_emulator)[name]
+    method, path, call, returns = _operations(sync_ready_session, emulator_thread)[name]
     kind = data.draw(st.sampled_from(["bytes", "json", "object", "damaged answer"]), label="body kind")
     if kind == "bytes":
         body = data.draw(st.binary(max_size=400), label="body")
@@ -602,9 +611,9 @@ def test_random_bodies_over_loopback(
         body = orjson.dumps(data.draw(json_objects, label="body"))
     else:
         body = orjson.dumps(_damaged(data)[1])
-    sync_emulator.faults.clear()
-    sync_emulator.journal.clear()
-    sync_emulator.faults.add(path, method=method, status=status, body=body, headers=JSON_HEADERS if json_content_type else None)
+    emulator_thread.faults.clear()
+    emulator_thread.journal.clear()
+    emulator_thread.faults.add(path, method=method, status=status, body=body, headers=JSON_HEADERS if json_content_type else None)
     error: ComposioError | None = None
     try:
         result = call()
@@ -624,54 +633,54 @@ def test_random_bodies_over_loopback(
         if name in UNSAFE_OPERATIONS:
             assert 200 <= status < 300
     if name in UNSAFE_OPERATIONS:
-        assert len(sync_emulator.journal.find(method, path)) == 1
+        assert len(emulator_thread.journal.find(method, path)) == 1
     # Whatever came back, the client is fine for the next call.
-    sync_emulator.faults.clear()
-    assert sync_session.execute("UTILS_ECHO", {"after": name}).successful
+    emulator_thread.faults.clear()
+    assert sync_ready_session.execute("UTILS_ECHO", {"after": name}).successful
 
 
 # -- truncated and malformed answers ----------------------------------------------------------
 
 
-async def test_truncated_execute_is_a_connection_error_that_ran(session: AsyncSession, emulator: Emulator) -> None:
+async def test_truncated_execute_is_a_connection_error_that_ran(ready_session: AsyncSession, emulator: Emulator) -> None:
     emulator.faults.add(EXECUTE, method="POST", action="truncate")
     with pytest.raises(APIConnectionError) as info:
-        await session.execute("GMAIL_SEND_EMAIL", {"recipient_email": "a@example.com", "subject": "s", "body": "b"})
+        await ready_session.execute("GMAIL_SEND_EMAIL", {"recipient_email": "a@example.com", "subject": "s", "body": "b"})
     assert info.value.request_sent is True
     assert len(emulator.journal.find("POST", EXECUTE)) == 1  # not retried: it ran
     assert len(emulator.mailbox("user-1")) == 1
-    assert (await session.execute("UTILS_ECHO", {"again": True})).successful
+    assert (await ready_session.execute("UTILS_ECHO", {"again": True})).successful
 
 
-async def test_truncated_search_is_retried(session: AsyncSession, emulator: Emulator) -> None:
+async def test_truncated_search_is_retried(ready_session: AsyncSession, emulator: Emulator) -> None:
     emulator.faults.add(SEARCH, method="POST", action="truncate")
-    found = await session.search("send an email")
+    found = await ready_session.search("send an email")
     assert found.success and found.results
     assert len(emulator.journal.find("POST", SEARCH)) == 2
 
 
-async def test_malformed_json_is_a_validation_error(session: AsyncSession, emulator: Emulator) -> None:
+async def test_malformed_json_is_a_validation_error(ready_session: AsyncSession, emulator: Emulator) -> None:
     emulator.faults.add(EXECUTE, method="POST", action="malformed")
     with pytest.raises(APIResponseValidationError, match="not valid JSON") as info:
-        await session.execute("GMAIL_SEND_EMAIL", {"recipient_email": "a@example.com", "subject": "s", "body": "b"})
+        await ready_session.execute("GMAIL_SEND_EMAIL", {"recipient_email": "a@example.com", "subject": "s", "body": "b"})
     assert type(info.value) is APIResponseValidationError and info.value.status_code == 200
     assert info.value.request_id  # from the answer's x-request-id header
     assert emulator.mailbox("user-1") == []  # the fault answered; the handler never ran
     emulator.faults.add(SEARCH, method="POST", action="malformed")
     with pytest.raises(APIResponseValidationError):
-        await session.search("weather")
+        await ready_session.search("weather")
     assert len(emulator.journal.find("POST", SEARCH)) == 1  # a bad 2xx is not retried
-    assert (await session.execute("UTILS_ECHO", {"again": True})).successful
+    assert (await ready_session.execute("UTILS_ECHO", {"again": True})).successful
 
 
 # -- answers that do not fit what the SDK reads from them -----------------------------------------
 
 
-async def test_mixed_batch_with_a_remote_answer_of_the_wrong_shape(client: AsyncComposio, emulator: Emulator) -> None:
+async def test_mixed_batch_with_a_remote_answer_of_the_wrong_shape(fast_client: AsyncComposio, emulator: Emulator) -> None:
     """A COMPOSIO_MULTI_EXECUTE_TOOL batch with a custom tool: the remote part's ``data`` is
     not an object. The local item's result survives; the remote item fails in its slot
     (or the call raises a typed error): never a bare AttributeError in an ExceptionGroup."""
-    session = await client.create(user_id="user-1", custom_tools=[grep])
+    session = await fast_client.create(user_id="user-1", custom_tools=[grep])
     batch = {
         "tools": [
             {"tool_slug": "LOCAL_GREP", "arguments": {"pattern": "a"}},
@@ -692,7 +701,7 @@ async def test_mixed_batch_with_a_remote_answer_of_the_wrong_shape(client: Async
 
 
 @pytest.mark.parametrize("operation", ["upload", "download"])
-async def test_presigned_url_answers_without_a_usable_url(session: AsyncSession, emulator: Emulator, operation: str) -> None:
+async def test_presigned_url_answers_without_a_usable_url(ready_session: AsyncSession, emulator: Emulator, operation: str) -> None:
     """``…/upload_url`` and ``…/download_url`` answering without a usable URL: a typed error
     (a response validation error, or a connection error for a URL nothing can reach), not a
     KeyError from ``target["upload_url"]`` or a ValueError from parsing the URL."""
@@ -702,7 +711,7 @@ async def test_presigned_url_answers_without_a_usable_url(session: AsyncSession,
     for url in (..., None, 5, "relative/path", "http://[::1", "ftp://127.0.0.1/x"):
         answer = {"mount_relative_path": "a.txt"} if url is ... else {key: url, "mount_relative_path": "a.txt"}
         emulator.faults.add(path, method="POST", status=200, headers=JSON_HEADERS, body=orjson.dumps(answer))
-        call = session.upload_file("a.txt", b"x") if operation == "upload" else session.download_file("a.txt")
+        call = ready_session.upload_file("a.txt", b"x") if operation == "upload" else ready_session.download_file("a.txt")
         try:
             await call
         except ComposioError:
@@ -881,34 +890,34 @@ async def test_gzip_answers_under_the_limit_are_read(fast_backoff: list[float]) 
 # -- extra fields everywhere ------------------------------------------------------------------------
 
 
-async def test_extra_fields_in_every_answer_are_tolerated(session: AsyncSession, emulator: Emulator, client: AsyncComposio) -> None:
+async def test_extra_fields_in_every_answer_are_tolerated(ready_session: AsyncSession, emulator: Emulator, fast_client: AsyncComposio) -> None:
     emulator.extra_fields = True
     account = emulator.connect_account("user-1", "github")
-    forecast = await session.execute("WEATHER_GET_FORECAST", {"city": "Oslo"})
+    forecast = await ready_session.execute("WEATHER_GET_FORECAST", {"city": "Oslo"})
     assert forecast.successful and forecast.data
-    sent = await session.execute("GMAIL_SEND_EMAIL", {"recipient_email": "a@example.com", "subject": "s", "body": "b"})
+    sent = await ready_session.execute("GMAIL_SEND_EMAIL", {"recipient_email": "a@example.com", "subject": "s", "body": "b"})
     assert sent.successful and len(emulator.mailbox("user-1")) == 1
-    meta = await session.execute_meta("COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": "send an email"}]})
+    meta = await ready_session.execute_meta("COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": "send an email"}]})
     assert meta.successful
-    found = await session.search(["send an email", "weather"])
+    found = await ready_session.search(["send an email", "weather"])
     assert found.success and [r.index for r in found.results] == [1, 2]
-    tools = await session.get_meta_tools(refresh=True)
+    tools = await ready_session.get_meta_tools(refresh=True)
     assert tools and all(t.slug for t in tools)
-    toolkits = await session.toolkits()
+    toolkits = await ready_session.toolkits()
     assert any(t.slug == "gmail" and t.is_connected for t in toolkits.items)
-    proxied = await session.proxy_execute("github", "/user", "GET")
+    proxied = await ready_session.proxy_execute("github", "/user", "GET")
     assert proxied.successful
-    link = await session.create_auth_link("github")
+    link = await ready_session.create_auth_link("github")
     assert link.redirect_url and link.connected_account_id
-    assert (await client.get_connected_account(account)).status == "ACTIVE"
-    stored = await session.upload_file("data/x.txt", b"hello")
+    assert (await fast_client.get_connected_account(account)).status == "ACTIVE"
+    stored = await ready_session.upload_file("data/x.txt", b"hello")
     assert stored.mount_relative_path == "data/x.txt"
-    assert [f.mount_relative_path for f in (await session.list_files()).items] == ["data/x.txt"]
-    assert isinstance((await session.list_files()).items[0], RemoteFile)
-    assert await session.download_file("data/x.txt") == b"hello"
-    updated = await session.update(toolkits=["gmail", "github", "weather"])
+    assert [f.mount_relative_path for f in (await ready_session.list_files()).items] == ["data/x.txt"]
+    assert isinstance((await ready_session.list_files()).items[0], RemoteFile)
+    assert await ready_session.download_file("data/x.txt") == b"hello"
+    updated = await ready_session.update(toolkits=["gmail", "github", "weather"])
     assert updated.config_version == 2
-    history = await session.config_history()
+    history = await ready_session.config_history()
     assert [h.version for h in history.items][:2] == [2, 1]
-    assert (await session.refresh()).config_version == 2
-    assert (await session.delete()).deleted is True
+    assert (await ready_session.refresh()).config_version == 2
+    assert (await ready_session.delete()).deleted is True

@@ -37,7 +37,8 @@ from composio_router import (
 from composio_router._retry import backoff_delay, retry_after_seconds
 from composio_router.testing import Emulator, JournalEntry
 
-from .conftest import API_KEY, TIME_SCALE
+from ..conftest import API_KEY
+from .conftest import TIME_SCALE
 
 pytestmark = pytest.mark.anyio
 
@@ -104,13 +105,13 @@ async def fresh_session(client: AsyncComposio, emu: Emulator) -> AsyncSession:
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
 async def test_safe_calls_survive_a_burst(
-    client: AsyncComposio, emulator: Emulator, fast_backoff: list[float], status: int
+    fast_client: AsyncComposio, emulator: Emulator, fast_backoff: list[float], status: int
 ) -> None:
     for op in SAFE_OPS:
-        session = await fresh_session(client, emulator)
+        session = await fresh_session(fast_client, emulator)
         fast_backoff.clear()
         emulator.faults.add(op.path, method=op.method, status=status, times=2)  # = max_retries
-        await op.call(client, session)
+        await op.call(fast_client, session)
         got = statuses(emulator, op)
         assert got[:2] == [status, status] and len(got) == 3 and 200 <= got[2] < 300, (op.name, got)
         assert len(fast_backoff) == 2, op.name  # no hint in these answers: the backoff decided
@@ -123,17 +124,17 @@ async def test_safe_calls_survive_a_burst(
     ids=["503-503-504", "500-429-502", "502-503-429"],
 )
 async def test_gives_up_with_the_last_error(
-    client: AsyncComposio, emulator: Emulator, fast_backoff: list[float],
+    fast_client: AsyncComposio, emulator: Emulator, fast_backoff: list[float],
     burst: tuple[int, int], last: int, cls: type[APIStatusError],
 ) -> None:
     for op in SAFE_OPS:
-        session = await fresh_session(client, emulator)
+        session = await fresh_session(fast_client, emulator)
         for status in burst:
             emulator.faults.add(op.path, method=op.method, status=status)
         add_last_error(emulator, op.path, op.method, last, f"upstream gave up on {op.name}")
         emulator.faults.add(op.path, method=op.method, status=500, times=None)  # never reached
         with pytest.raises(cls) as info:
-            await op.call(client, session)
+            await op.call(fast_client, session)
         assert type(info.value) is cls, op.name
         assert info.value.status_code == last, op.name
         assert f"upstream gave up on {op.name}" in str(info.value)
@@ -156,15 +157,15 @@ async def test_attempts_follow_max_retries(
 
 
 async def test_connection_failures_of_safe_calls_are_retried(
-    session: AsyncSession, emulator: Emulator, fast_backoff: list[float]
+    ready_session: AsyncSession, emulator: Emulator, fast_backoff: list[float]
 ) -> None:
     emulator.faults.add(SEARCH, method="POST", action="drop", times=1)
     emulator.faults.add(SEARCH, method="POST", action="truncate", times=1)
-    assert (await session.search("weather")).success
+    assert (await ready_session.search("weather")).success
     assert len(emulator.journal.find("POST", SEARCH)) == 3
     emulator.faults.add(SEARCH, method="POST", action="drop", times=None)
     with pytest.raises(APIConnectionError) as info:
-        await session.search("weather")
+        await ready_session.search("weather")
     assert info.value.request_sent is True
     assert len(emulator.journal.find("POST", SEARCH)) == 6
 
@@ -179,12 +180,12 @@ async def test_connection_failures_of_safe_calls_are_retried(
     ids=["retry-after-ms", "retry-after-seconds", "ms-wins-over-seconds"],
 )
 async def test_wait_hint_is_honoured(
-    session: AsyncSession, emulator: Emulator, fast_backoff: list[float],
+    ready_session: AsyncSession, emulator: Emulator, fast_backoff: list[float],
     headers: dict[str, str], hint: float,
 ) -> None:
     emulator.faults.add(SEARCH, method="POST", status=503, headers=headers)
     started = time.monotonic()
-    assert (await session.search("weather")).success
+    assert (await ready_session.search("weather")).success
     elapsed = time.monotonic() - started
     first, second = emulator.journal.find("POST", SEARCH)
     assert (first.status, second.status) == (503, 200)
@@ -194,14 +195,14 @@ async def test_wait_hint_is_honoured(
 
 
 async def test_retry_after_http_date_is_honoured(
-    session: AsyncSession, emulator: Emulator, fast_backoff: list[float]
+    ready_session: AsyncSession, emulator: Emulator, fast_backoff: list[float]
 ) -> None:
     # HTTP dates have one-second resolution: 1.5 s ahead, truncated, is 0.5-1.5 s away.
     target = time.time() + 1.5
     date = email.utils.format_datetime(datetime.datetime.fromtimestamp(target, datetime.UTC), usegmt=True)
     emulator.faults.add(SEARCH, method="POST", status=429, headers={"retry-after": date})
     started = time.monotonic()
-    assert (await session.search("weather")).success
+    assert (await ready_session.search("weather")).success
     elapsed = time.monotonic() - started
     first, second = emulator.journal.find("POST", SEARCH)
     assert (first.status, second.status) == (429, 200)
@@ -218,26 +219,26 @@ async def test_retry_after_http_date_is_honoured(
     ids=["an-hour", "an-hour-ms", "just-over-the-cap", "negative", "garbage"],
 )
 async def test_unusable_hint_falls_back_to_backoff(
-    session: AsyncSession, emulator: Emulator, fast_backoff: list[float], headers: dict[str, str]
+    ready_session: AsyncSession, emulator: Emulator, fast_backoff: list[float], headers: dict[str, str]
 ) -> None:
     emulator.faults.add(SEARCH, method="POST", status=503, headers=headers)
     started = time.monotonic()
-    assert (await session.search("weather")).success
+    assert (await ready_session.search("weather")).success
     assert time.monotonic() - started < 1.0  # not an hour
     assert statuses(emulator, SEARCH_OP) == [503, 200]
     assert len(fast_backoff) == 1  # the backoff decided instead
 
 
-async def test_should_retry_header(session: AsyncSession, emulator: Emulator, fast_backoff: list[float]) -> None:
+async def test_should_retry_header(ready_session: AsyncSession, emulator: Emulator, fast_backoff: list[float]) -> None:
     emulator.faults.add(SEARCH, method="POST", status=503, times=3, headers={"x-should-retry": "false"})
     with pytest.raises(InternalServerError):
-        await session.search("weather")
+        await ready_session.search("weather")
     assert statuses(emulator, SEARCH_OP) == [503]
     emulator.faults.clear()
     emulator.journal.clear()
     # ...and "true" makes a status that is normally final worth another try.
     emulator.faults.add(SEARCH, method="POST", status=400, headers={"x-should-retry": "true"})
-    assert (await session.search("weather")).success
+    assert (await ready_session.search("weather")).success
     assert statuses(emulator, SEARCH_OP) == [400, 200]
 
 
@@ -245,10 +246,10 @@ async def test_should_retry_header(session: AsyncSession, emulator: Emulator, fa
 
 
 async def test_backoff_grows_between_attempts(
-    session: AsyncSession, emulator: Emulator, fast_backoff: list[float]
+    ready_session: AsyncSession, emulator: Emulator, fast_backoff: list[float]
 ) -> None:
     emulator.faults.add(SEARCH, method="POST", status=503, times=2)
-    assert (await session.search("weather")).success
+    assert (await ready_session.search("weather")).success
     first_wait, second_wait = fast_backoff
     assert 0.375 / TIME_SCALE <= first_wait <= 0.5 / TIME_SCALE
     assert 0.75 / TIME_SCALE <= second_wait <= 1.0 / TIME_SCALE
@@ -379,13 +380,13 @@ def test_retry_after_date_uses_the_clock() -> None:
 
 
 async def test_a_server_that_never_answers_releases_the_caller(
-    client: AsyncComposio, session: AsyncSession, emulator: Emulator
+    fast_client: AsyncComposio, ready_session: AsyncSession, emulator: Emulator
 ) -> None:
     emulator.faults.add("*", method="POST", delay=NEVER, times=None)
     calls: list[tuple[str, Callable[[], Any]]] = [
-        ("safe search", lambda: session.search("weather", timeout=0.5)),
-        ("unsafe execute", lambda: session.execute("WEATHER_GET_FORECAST", {"city": "Oslo"}, timeout=0.5)),
-        ("safe create", lambda: client.create(user_id=USER, timeout=0.5)),
+        ("safe search", lambda: ready_session.search("weather", timeout=0.5)),
+        ("unsafe execute", lambda: ready_session.execute("WEATHER_GET_FORECAST", {"city": "Oslo"}, timeout=0.5)),
+        ("safe create", lambda: fast_client.create(user_id=USER, timeout=0.5)),
     ]
     for name, call in calls:
         started = time.monotonic()
@@ -403,14 +404,14 @@ async def test_a_server_that_never_answers_releases_the_caller(
 
 
 async def test_a_wait_hint_past_the_deadline_reports_the_answer(
-    session: AsyncSession, emulator: Emulator, fast_backoff: list[float]
+    ready_session: AsyncSession, emulator: Emulator, fast_backoff: list[float]
 ) -> None:
     """A 503 burst asking for 0.4 s between tries, under a 0.6 s deadline: after the second
     answer, a third try could not start in time, so the 503 is raised at once."""
     emulator.faults.add(SEARCH, method="POST", status=503, times=10, headers={"retry-after": "0.4"})
     started = time.monotonic()
     with pytest.raises(InternalServerError) as info:
-        await session.search("weather", timeout=0.6)
+        await ready_session.search("weather", timeout=0.6)
     elapsed = time.monotonic() - started
     assert info.value.status_code == 503 and info.value.retry_after == pytest.approx(0.4)
     assert statuses(emulator, SEARCH_OP) == [503, 503]
@@ -418,12 +419,12 @@ async def test_a_wait_hint_past_the_deadline_reports_the_answer(
 
 
 async def test_deadline_cuts_slow_failing_attempts(
-    session: AsyncSession, emulator: Emulator, fast_backoff: list[float]
+    ready_session: AsyncSession, emulator: Emulator, fast_backoff: list[float]
 ) -> None:
     emulator.faults.add(SEARCH, method="POST", status=503, times=10, delay=0.25, headers={"retry-after": "0"})
     started = time.monotonic()
     with pytest.raises(APITimeoutError) as info:
-        await session.search("weather", timeout=0.6)
+        await ready_session.search("weather", timeout=0.6)
     assert time.monotonic() - started < 0.6 + SLACK
     assert info.value.request_sent is True  # earlier attempts got answers
 
@@ -442,45 +443,64 @@ async def test_deadline_cuts_a_backoff_sleep(emulator: Emulator) -> None:
     assert len(emulator.journal.find("POST", SEARCH)) == 2
 
 
+async def test_a_deadline_that_cuts_an_attempt_off_says_it_may_have_run(
+    ready_session: AsyncSession, emulator: Emulator
+) -> None:
+    emulator.faults.add("*/execute", delay=0.5)
+    with pytest.raises(APITimeoutError) as info:
+        await ready_session.execute("TEXT_UPPERCASE", {"text": "a"}, timeout=0.15)
+    assert info.value.request_sent is True
+
+
+async def test_one_timeout_bounds_both_hops_of_a_download(ready_session: AsyncSession, emulator: Emulator) -> None:
+    await ready_session.upload_file("a.txt", b"hello")
+    emulator.faults.add("*/download_url", delay=0.4)
+    emulator.faults.add("/_storage/*", method="GET", delay=0.4)
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError):
+        await ready_session.download_file("a.txt", timeout=0.6)
+    assert time.monotonic() - started < 0.6 + 0.3  # not 0.4 + 0.6: the second hop got what was left
+
+
 # -- sync -----------------------------------------------------------------------------------------
 
 
-def test_sync_safe_calls_survive_a_burst(sync_client: Composio, sync_emulator: Emulator) -> None:
+def test_sync_safe_calls_survive_a_burst(sync_fast_client: Composio, emulator_thread: Emulator) -> None:
     for op in SAFE_OPS:
-        session = sync_client.create(user_id=USER)
-        sync_emulator.journal.clear()
-        sync_emulator.faults.add(op.path, method=op.method, status=503, times=1)
-        sync_emulator.faults.add(op.path, method=op.method, status=429, times=1, headers={"retry-after-ms": "30"})
-        op.call(sync_client, session)
-        got = statuses(sync_emulator, op)
+        session = sync_fast_client.create(user_id=USER)
+        emulator_thread.journal.clear()
+        emulator_thread.faults.add(op.path, method=op.method, status=503, times=1)
+        emulator_thread.faults.add(op.path, method=op.method, status=429, times=1, headers={"retry-after-ms": "30"})
+        op.call(sync_fast_client, session)
+        got = statuses(emulator_thread, op)
         assert got[:2] == [503, 429] and len(got) == 3 and 200 <= got[2] < 300, (op.name, got)
 
 
-def test_sync_gives_up_with_the_last_error(sync_session: Session, sync_emulator: Emulator) -> None:
-    sync_emulator.faults.add(SEARCH, method="POST", status=503, times=2)
-    add_last_error(sync_emulator, SEARCH, "POST", 502, "the last straw")
+def test_sync_gives_up_with_the_last_error(sync_ready_session: Session, emulator_thread: Emulator) -> None:
+    emulator_thread.faults.add(SEARCH, method="POST", status=503, times=2)
+    add_last_error(emulator_thread, SEARCH, "POST", 502, "the last straw")
     with pytest.raises(InternalServerError) as info:
-        sync_session.search("weather")
+        sync_ready_session.search("weather")
     assert info.value.status_code == 502 and "the last straw" in str(info.value)
-    assert statuses(sync_emulator, SEARCH_OP) == [503, 503, 502]
+    assert statuses(emulator_thread, SEARCH_OP) == [503, 503, 502]
 
 
-def test_sync_retry_after_is_honoured(sync_session: Session, sync_emulator: Emulator,
+def test_sync_retry_after_is_honoured(sync_ready_session: Session, emulator_thread: Emulator,
                                       fast_backoff: list[float]) -> None:
-    sync_emulator.faults.add(SEARCH, method="POST", status=429, headers={"retry-after": "0.3"})
-    assert sync_session.search("weather").success
-    first, second = sync_emulator.journal.find("POST", SEARCH)
+    emulator_thread.faults.add(SEARCH, method="POST", status=429, headers={"retry-after": "0.3"})
+    assert sync_ready_session.search("weather").success
+    first, second = emulator_thread.journal.find("POST", SEARCH)
     assert gap(first, second) >= 0.3 * 0.95
     assert fast_backoff == []
 
 
 def test_sync_a_server_that_never_answers_releases_the_caller(
-    sync_session: Session, sync_emulator: Emulator
+    sync_ready_session: Session, emulator_thread: Emulator
 ) -> None:
-    sync_emulator.faults.add("*", method="POST", delay=NEVER, times=None)
+    emulator_thread.faults.add("*", method="POST", delay=NEVER, times=None)
     calls: list[tuple[str, Callable[[], Any]]] = [
-        ("safe search", lambda: sync_session.search("weather", timeout=0.5)),
-        ("unsafe execute", lambda: sync_session.execute("WEATHER_GET_FORECAST", {"city": "Oslo"}, timeout=0.5)),
+        ("safe search", lambda: sync_ready_session.search("weather", timeout=0.5)),
+        ("unsafe execute", lambda: sync_ready_session.execute("WEATHER_GET_FORECAST", {"city": "Oslo"}, timeout=0.5)),
     ]
     for name, call in calls:
         started = time.monotonic()
@@ -490,11 +510,11 @@ def test_sync_a_server_that_never_answers_releases_the_caller(
 
 
 def test_sync_a_wait_hint_past_the_deadline_reports_the_answer(
-    sync_session: Session, sync_emulator: Emulator
+    sync_ready_session: Session, emulator_thread: Emulator
 ) -> None:
-    sync_emulator.faults.add(SEARCH, method="POST", status=503, times=10, headers={"retry-after": "0.4"})
+    emulator_thread.faults.add(SEARCH, method="POST", status=503, times=10, headers={"retry-after": "0.4"})
     started = time.monotonic()
     with pytest.raises(InternalServerError):
-        sync_session.search("weather", timeout=0.6)
+        sync_ready_session.search("weather", timeout=0.6)
     assert time.monotonic() - started < 0.6
-    assert statuses(sync_emulator, SEARCH_OP) == [503, 503]
+    assert statuses(emulator_thread, SEARCH_OP) == [503, 503]

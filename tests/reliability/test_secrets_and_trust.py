@@ -10,10 +10,12 @@ with nothing sent, and a caller's CA context or ``verify=False`` gets through.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import pickle
 import ssl
+import threading
 import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -24,6 +26,7 @@ import orjson
 import pytest
 import trustme
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from composio_router import (
     APIConnectionError,
@@ -32,12 +35,14 @@ from composio_router import (
     AsyncSession,
     Composio,
     ComposioError,
+    errors,
     tool,
 )
 from composio_router._config import CREDENTIAL_HEADER_NAMES, ClientOptions
 from composio_router.providers import McpProvider, mcp_config
 from composio_router.testing import Emulator
 
+from ..conftest import API_KEY
 from .conftest import ConnectFailureWatch, free_port
 
 pytestmark = pytest.mark.anyio
@@ -45,6 +50,8 @@ pytestmark = pytest.mark.anyio
 SECRET = "sk-live-7e3f1c9a5b2d4e6f8a0b1c2d3e4f5a6b-reliability-SECRET"
 # A part of the key is a leak too: any 16 consecutive characters of its random middle.
 FRAGMENTS = [SECRET[i : i + 16] for i in range(8, 40 - 15)]
+# A key no fixture holds, for the tests that count who holds a key or build their own client.
+LONE_SECRET = "sk-lone-0123456789abcdef-KEY"
 
 
 def _shows_key(text: str) -> bool:
@@ -57,7 +64,7 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 
 @pytest.fixture
 def api_key() -> str:
-    """The conftest's emulator, client and session fixtures, with this module's secret."""
+    """Overrides the shared key: every emulator, client and session fixture here uses this module's secret."""
     return SECRET
 
 
@@ -119,13 +126,13 @@ async def _raised(call: Callable[[], Awaitable[Any]]) -> ComposioError:
 # -- reprs --------------------------------------------------------------------------------------
 
 
-async def test_reprs_never_show_the_key(session: AsyncSession, client: AsyncComposio) -> None:
-    server = session.mcp
+async def test_reprs_never_show_the_key(ready_session: AsyncSession, fast_client: AsyncComposio) -> None:
+    server = ready_session.mcp
     assert server.headers == {"x-api-key": SECRET}  # the MCP client needs it (same origin) ...
-    config = mcp_config(session)
-    provided = await session.get_provider_tools(McpProvider())
+    config = mcp_config(ready_session)
+    provided = await ready_session.get_provider_tools(McpProvider())
     shown = [
-        client, client.options, client.sessions, session, session.info, session.info.mcp, server, config, provided,
+        fast_client, fast_client.options, fast_client.sessions, ready_session, ready_session.info, ready_session.info.mcp, server, config, provided,
         ClientOptions(api_key=SECRET, base_url="https://example.com"),
     ]
     for obj in shown:
@@ -230,19 +237,19 @@ def _echo(emulator: Emulator, session: AsyncSession, case: str) -> Callable[[], 
 
 
 @pytest.mark.parametrize("case", list(ECHOES))
-async def test_echoed_key_never_reaches_error_text(session: AsyncSession, emulator: Emulator, case: str) -> None:
-    err = await _raised(_echo(emulator, session, case))
+async def test_echoed_key_never_reaches_error_text(ready_session: AsyncSession, emulator: Emulator, case: str) -> None:
+    err = await _raised(_echo(emulator, ready_session, case))
     found = _text_exposures(err)
     assert not found, f"{type(err).__name__}: the key shows in {found}"
     assert "***" in str(err) or ECHOES[case][1] == 200  # scrubbed, not dropped
 
 
-async def test_echoed_key_never_reaches_error_attributes_or_pickles(session: AsyncSession, emulator: Emulator) -> None:
+async def test_echoed_key_never_reaches_error_attributes_or_pickles(ready_session: AsyncSession, emulator: Emulator) -> None:
     """What a program keeps of an error (``err.body``, ``vars(err)``, a pickle sent to another
     process or a task queue) is as clean as its message."""
     exposures: dict[str, list[str]] = {}
     for case in ECHOES:
-        err = await _raised(_echo(emulator, session, case))
+        err = await _raised(_echo(emulator, ready_session, case))
         emulator.faults.clear()
         if found := _stored_exposures(err):
             exposures[case] = found
@@ -252,15 +259,15 @@ async def test_echoed_key_never_reaches_error_attributes_or_pickles(session: Asy
 
 
 async def test_transport_failures_carry_no_key(
-    client: AsyncComposio, session: AsyncSession, emulator: Emulator, tls: TLS
+    fast_client: AsyncComposio, ready_session: AsyncSession, emulator: Emulator, tls: TLS
 ) -> None:
     errors: list[ComposioError] = []
     emulator.faults.add(EXECUTE, action="drop")
-    errors.append(await _raised(lambda: session.execute("UTILS_ECHO", {})))
+    errors.append(await _raised(lambda: ready_session.execute("UTILS_ECHO", {})))
     emulator.faults.add(EXECUTE, action="truncate")
-    errors.append(await _raised(lambda: session.execute("UTILS_ECHO", {})))
+    errors.append(await _raised(lambda: ready_session.execute("UTILS_ECHO", {})))
     emulator.faults.add(EXECUTE, delay=0.3)
-    errors.append(await _raised(lambda: session.execute("UTILS_ECHO", {}, timeout=0.1)))
+    errors.append(await _raised(lambda: ready_session.execute("UTILS_ECHO", {}, timeout=0.1)))
     assert isinstance(errors[-1], APITimeoutError)
     async with AsyncComposio(api_key=SECRET, base_url=f"http://127.0.0.1:{free_port()}", max_retries=1) as refused:
         errors.append(await _raised(lambda: refused.create(user_id="user-1")))
@@ -271,6 +278,87 @@ async def test_transport_failures_carry_no_key(
     for err in errors:
         assert isinstance(err, APIConnectionError)
         assert _text_exposures(err) == [] and _stored_exposures(err) == [], type(err).__name__
+
+
+@pytest.fixture
+async def garbage_server() -> AsyncIterator[str]:
+    """A loopback server that answers every request with an unparseable status line."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 abc nonsense\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_no_exception_in_the_chain_carries_the_key(garbage_server: str) -> None:
+    # aiohttp's ClientResponseError keeps the request headers; it must not be the context.
+    async with AsyncComposio(api_key=LONE_SECRET, base_url=garbage_server, max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.create(user_id="u")
+    for exc in _chain(info.value):
+        assert LONE_SECRET not in repr(vars(exc)) + repr(exc) + "".join(traceback.format_exception(exc))
+        assert not isinstance(exc, aiohttp.ClientResponseError)
+
+
+async def test_an_echoed_request_id_is_scrubbed(emulator: Emulator) -> None:
+    async with AsyncComposio(api_key=LONE_SECRET, base_url=emulator.url, max_retries=0) as client:
+        emulator.faults.add("*/session", status=400, headers={"x-request-id": LONE_SECRET})
+        with pytest.raises(ComposioError) as info:
+            await client.create(user_id="u")
+    assert LONE_SECRET not in repr(info.value) and LONE_SECRET not in str(info.value.__dict__)
+
+
+# -- the registry of keys to scrub ---------------------------------------------------------------
+
+
+def test_secret_registry_is_safe_across_threads() -> None:
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def churn() -> None:
+        n = 0
+        while not stop.is_set():
+            key = f"churn-key-{n:08d}-abcdef"
+            errors.register_secret(key)
+            errors.unregister_secret(key)
+            n += 1
+
+    def scrub() -> None:
+        try:
+            for _ in range(5000):
+                errors.scrub_text("a message without secrets, repeated " * 4)
+        except BaseException as exc:
+            failures.append(exc)
+
+    writer = threading.Thread(target=churn)
+    readers = [threading.Thread(target=scrub) for _ in range(2)]
+    writer.start()
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join()
+    stop.set()
+    writer.join()
+    assert not failures
+
+
+async def test_a_closed_client_unregisters_its_key(emulator: Emulator) -> None:
+    async with AsyncComposio(api_key=LONE_SECRET, base_url=emulator.url) as client:
+        assert LONE_SECRET in errors._secret_counts
+        async with AsyncComposio(api_key=LONE_SECRET, base_url=emulator.url):
+            pass
+        assert LONE_SECRET in errors._secret_counts  # still held by the first client
+        del client
+    assert LONE_SECRET not in errors._secret_counts
 
 
 # -- other origins: redirects, presigned storage, MCP ---------------------------------------------
@@ -368,16 +456,55 @@ async def test_redirect_to_another_host_name_for_the_same_server_drops_the_key(f
     assert not set(final_headers) & set(CREDENTIAL_HEADER_NAMES)
 
 
+class _LoopbackOnlyResolver(AbstractResolver):
+    """Refuses to resolve anything but localhost: a test that would leave the machine fails."""
+
+    def __init__(self) -> None:
+        self.refused: list[str] = []
+
+    async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[ResolveResult]:
+        if host != "localhost":
+            self.refused.append(host)
+            raise OSError(f"refused to resolve {host}")
+        return [ResolveResult(hostname=host, host="127.0.0.1", port=port, family=2, proto=0, flags=0)]
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_redirect_to_plain_http_off_this_machine_is_refused() -> None:
+    async def redirect(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPTemporaryRedirect("http://api.invalid/api/v3.1/tool_router/session")
+
+    app = web.Application()
+    app.router.add_post("/api/v3.1/tool_router/session", redirect)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    resolver = _LoopbackOnlyResolver()
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver)) as http:
+            client = AsyncComposio(api_key=API_KEY, base_url=f"http://127.0.0.1:{port}", http_session=http, max_retries=0)
+            with pytest.raises(APIConnectionError, match="refused a redirect"):
+                await client.create(user_id="u")
+            await client.aclose()
+    finally:
+        await runner.cleanup()
+    assert resolver.refused == []  # refused before any look-up or connection
+
+
 async def _storage(request: web.Request, recorder: Recorder) -> web.StreamResponse:
     if request.method == "PUT":
         return web.Response(status=200)
     return web.Response(body=b"stored elsewhere", content_type="application/octet-stream")
 
 
-async def test_presigned_storage_requests_never_carry_the_key(session: AsyncSession, emulator: Emulator) -> None:
+async def test_presigned_storage_requests_never_carry_the_key(ready_session: AsyncSession, emulator: Emulator) -> None:
     # The emulator's storage shares the API's origin: the SDK still sends no credential there.
-    await session.upload_file("notes/a.txt", b"hello", mimetype="text/plain")
-    assert await session.download_file("notes/a.txt") == b"hello"
+    await ready_session.upload_file("notes/a.txt", b"hello", mimetype="text/plain")
+    assert await ready_session.download_file("notes/a.txt") == b"hello"
     storage = emulator.journal.find(None, "/_storage/*")
     assert [e.method for e in storage] == ["PUT", "GET"]
     assert all(not set(e.headers) & set(CREDENTIAL_HEADER_NAMES) for e in storage)
@@ -389,18 +516,18 @@ async def test_presigned_storage_requests_never_carry_the_key(session: AsyncSess
             {"upload_url": f"{bucket.url}/bucket/a.txt?X-Signature=abc", "mount_relative_path": "a.txt"}))
         emulator.faults.add("*/download_url", status=200, headers=JSON_HEADERS, body=orjson.dumps(
             {"download_url": f"{bucket.url}/bucket/a.txt?X-Signature=def"}))
-        await session.upload_file("a.txt", b"payload", mimetype="text/csv")
-        assert await session.download_file("a.txt") == b"stored elsewhere"
+        await ready_session.upload_file("a.txt", b"payload", mimetype="text/csv")
+        assert await ready_session.download_file("a.txt") == b"stored elsewhere"
     assert [(m, p) for m, p, _h, _b in bucket.requests] == [
         ("PUT", "/bucket/a.txt?X-Signature=abc"), ("GET", "/bucket/a.txt?X-Signature=def")]
     assert bucket.requests[0][2]["content-type"] == "text/csv" and bucket.requests[0][3] == b"payload"
     assert bucket.credentials_seen() == []
 
 
-async def test_mcp_headers_carry_the_key_only_for_the_api_origin(session: AsyncSession, emulator: Emulator) -> None:
-    own = session.info.mcp.url
+async def test_mcp_headers_carry_the_key_only_for_the_api_origin(ready_session: AsyncSession, emulator: Emulator) -> None:
+    own = ready_session.info.mcp.url
     assert own.startswith(emulator.url + "/")
-    assert session.mcp.headers == {"x-api-key": SECRET}
+    assert ready_session.mcp.headers == {"x-api-key": SECRET}
     host_port = emulator.url.removeprefix("http://")
     port = int(host_port.rsplit(":", 1)[1])
     elsewhere = [
@@ -414,20 +541,20 @@ async def test_mcp_headers_carry_the_key_only_for_the_api_origin(session: AsyncS
         "",
     ]
     for url in elsewhere:
-        emulator.faults.add(f"{BASE}/{session.session_id}", method="GET", status=200, headers=JSON_HEADERS,
-                            body=orjson.dumps(_session_json(session.session_id, url)))
-        await session.refresh()
-        assert session.info.mcp.url == url
-        config = mcp_config(session)
-        assert session.mcp.headers == {} and config.headers == {}, url
+        emulator.faults.add(f"{BASE}/{ready_session.session_id}", method="GET", status=200, headers=JSON_HEADERS,
+                            body=orjson.dumps(_session_json(ready_session.session_id, url)))
+        await ready_session.refresh()
+        assert ready_session.info.mcp.url == url
+        config = mcp_config(ready_session)
+        assert ready_session.mcp.headers == {} and config.headers == {}, url
         for exported in (config.to_dict(), config.to_mcp_servers(), config.to_openai_tool()):
             assert SECRET not in orjson.dumps(exported).decode(), url
     # Back on the API's origin (any spelling of it), the key is attached again.
-    emulator.faults.add(f"{BASE}/{session.session_id}", method="GET", status=200, headers=JSON_HEADERS,
-                        body=orjson.dumps(_session_json(session.session_id, own.replace("http://", "HTTP://"))))
-    await session.refresh()
-    assert session.mcp.headers == {"x-api-key": SECRET}
-    assert mcp_config(session).to_dict()["headers"] == {"x-api-key": SECRET}
+    emulator.faults.add(f"{BASE}/{ready_session.session_id}", method="GET", status=200, headers=JSON_HEADERS,
+                        body=orjson.dumps(_session_json(ready_session.session_id, own.replace("http://", "HTTP://"))))
+    await ready_session.refresh()
+    assert ready_session.mcp.headers == {"x-api-key": SECRET}
+    assert mcp_config(ready_session).to_dict()["headers"] == {"x-api-key": SECRET}
 
 
 # -- TLS ------------------------------------------------------------------------------------------

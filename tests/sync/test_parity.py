@@ -58,6 +58,8 @@ def _sync_text(annotation: Any) -> Any:
         return annotation
     for old, new in TWIN_NAMES.items():
         annotation = re.sub(rf"\b{old}\b", new, annotation)
+    # AsyncGenerator[X, None] (typed so for contextlib.aclosing) is iterated as Iterator[X].
+    annotation = re.sub(r"\bAsyncGenerator\[(.*), None\]$", r"Iterator[\1]", annotation)
     return re.sub(r"\bAsync(Iterator|Iterable)\b", r"\1", annotation)
 
 

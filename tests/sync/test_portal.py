@@ -24,7 +24,7 @@ from composio_router import (
 from composio_router._portal import PortalDeadlockError, PortalManager
 from composio_router.testing import Emulator
 
-from .conftest import API_KEY
+from ..conftest import API_KEY
 
 EXECUTE = "/api/v3.1/tool_router/session/*/execute"
 
@@ -33,9 +33,9 @@ def _portal_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("composio-router-portal")]
 
 
-def test_portal_starts_lazily_and_stops_on_close(emu: Emulator) -> None:
+def test_portal_starts_lazily_and_stops_on_close(emulator_thread: Emulator) -> None:
     before = set(threading.enumerate())
-    composio = Composio(api_key=API_KEY, base_url=emu.url)
+    composio = Composio(api_key=API_KEY, base_url=emulator_thread.url)
     assert composio._portal.thread is None  # nothing started by the constructor
     composio.create(user_id="u")
     thread = composio._portal.thread
@@ -51,8 +51,8 @@ def test_portal_starts_lazily_and_stops_on_close(emu: Emulator) -> None:
     assert leftover == []
 
 
-def test_close_twice_and_use_after_close(emu: Emulator) -> None:
-    composio = Composio(api_key=API_KEY, base_url=emu.url)
+def test_close_twice_and_use_after_close(emulator_thread: Emulator) -> None:
+    composio = Composio(api_key=API_KEY, base_url=emulator_thread.url)
     session = composio.create(user_id="u")
     request = session.authorize("gmail")
     composio.close()
@@ -72,32 +72,32 @@ def test_close_twice_and_use_after_close(emu: Emulator) -> None:
     assert _portal_threads() == []
 
 
-def test_close_without_use_and_context_manager(emu: Emulator) -> None:
-    unused = Composio(api_key=API_KEY, base_url=emu.url)
+def test_close_without_use_and_context_manager(emulator_thread: Emulator) -> None:
+    unused = Composio(api_key=API_KEY, base_url=emulator_thread.url)
     unused.close()
     assert unused.closed and unused._portal.thread is None
-    with Composio(api_key=API_KEY, base_url=emu.url) as composio:
+    with Composio(api_key=API_KEY, base_url=emulator_thread.url) as composio:
         assert composio.create(user_id="u").user_id == "u"
     assert composio.closed and _portal_threads() == []
 
 
-def test_called_from_a_thread_running_an_event_loop(composio: Composio) -> None:
+def test_called_from_a_thread_running_an_event_loop(sync_client: Composio) -> None:
     """A notebook cell: the calling thread already runs a loop; the facade still works."""
 
     async def cell() -> str:
-        session = composio.create(user_id="nb")  # blocks this loop briefly, like any sync call
+        session = sync_client.create(user_id="nb")  # blocks this loop briefly, like any sync call
         return session.execute("WEATHER_GET_FORECAST", {"city": "Porto"}).data["city"]
 
     assert "Porto" in str(asyncio.run(cell()))
 
 
-def test_sixteen_threads_share_one_client(composio: Composio, emu: Emulator) -> None:
-    session = composio.create(user_id="shared")
+def test_sixteen_threads_share_one_client(sync_client: Composio, emulator_thread: Emulator) -> None:
+    session = sync_client.create(user_id="shared")
     barrier = threading.Barrier(16)
 
     def worker(i: int) -> list[int]:
         barrier.wait()
-        own = composio.create(user_id=f"user-{i}")
+        own = sync_client.create(user_id=f"user-{i}")
         results = [
             session.execute("UTILS_ECHO", {"i": i, "n": n}).data["arguments"]["n"] for n in range(5)
         ]
@@ -108,12 +108,12 @@ def test_sixteen_threads_share_one_client(composio: Composio, emu: Emulator) -> 
         outcomes = list(pool.map(worker, range(16)))
     assert all(o[:5] == [0, 1, 2, 3, 4] for o in outcomes)
     assert len({o[5] for o in outcomes}) == 1
-    assert len(emu.journal.find(method="POST", path=EXECUTE)) == 80
+    assert len(emulator_thread.journal.find(method="POST", path=EXECUTE)) == 80
     assert len(_portal_threads()) == 1  # one loop, one pool for every thread
 
 
-def test_concurrent_calls_overlap_on_the_loop(composio: Composio, emu: Emulator) -> None:
-    session = composio.create(user_id="u")
+def test_concurrent_calls_overlap_on_the_loop(sync_client: Composio, emulator_thread: Emulator) -> None:
+    session = sync_client.create(user_id="u")
 
     def nap() -> None:
         session.execute("UTILS_SLEEP", {"seconds": 0.1})
@@ -123,32 +123,32 @@ def test_concurrent_calls_overlap_on_the_loop(composio: Composio, emu: Emulator)
         t.start()
     for t in threads:
         t.join()
-    entries = emu.journal.find(method="POST", path=EXECUTE)
+    entries = emulator_thread.journal.find(method="POST", path=EXECUTE)
     assert len(entries) == 8
     assert max(e.started for e in entries) < min(e.finished for e in entries)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_fork_after_use(composio: Composio) -> None:
-    session = composio.create(user_id="parent")
+def test_fork_after_use(sync_client: Composio) -> None:
+    session = sync_client.create(user_id="parent")
     assert session.execute("UTILS_ECHO", {"who": "parent"}).successful
-    parent_thread = composio._portal.thread
+    parent_thread = sync_client._portal.thread
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: "fork() with threads"
         pid = os.fork()
     if pid == 0:  # the child: a fresh loop, a fresh pool, same client object
         code = 1
         try:
-            assert composio._portal.thread is None
-            child = composio.create(user_id="child")
+            assert sync_client._portal.thread is None
+            child = sync_client.create(user_id="child")
             ok = child.execute("UTILS_ECHO", {"who": "child"}).successful
             # Collecting the inherited pool here once unregistered the parent's sockets from
             # the epoll set both processes share, hanging the parent's next request.
             gc.collect()
             ok = ok and session.execute("UTILS_ECHO", {"who": "child-again"}).successful
-            thread = composio._portal.thread
+            thread = sync_client._portal.thread
             ok = ok and thread is not None and thread is not parent_thread and thread.is_alive()
-            composio.close()
+            sync_client.close()
             code = 0 if ok and not _portal_threads() else 1
         except BaseException:
             code = 2
@@ -157,26 +157,26 @@ def test_fork_after_use(composio: Composio) -> None:
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     # The parent is untouched: same loop thread, same pool.
-    assert composio._portal.thread is parent_thread
+    assert sync_client._portal.thread is parent_thread
     assert session.execute("UTILS_ECHO", {"who": "parent-again"}, timeout=5).successful
     assert session.refresh(timeout=5).session_id == session.session_id
 
 
-def test_call_from_the_portal_thread_raises_instead_of_deadlocking(composio: Composio) -> None:
-    composio.create(user_id="u")
+def test_call_from_the_portal_thread_raises_instead_of_deadlocking(sync_client: Composio) -> None:
+    sync_client.create(user_id="u")
 
     async def on_the_loop() -> None:
-        composio.create(user_id="again")
+        sync_client.create(user_id="again")
 
     started = time.perf_counter()
     with pytest.raises(PortalDeadlockError, match="deadlock") as info:
-        composio._portal.call(on_the_loop)
+        sync_client._portal.call(on_the_loop)
     assert isinstance(info.value, RuntimeError) and isinstance(info.value, ComposioError)
     assert time.perf_counter() - started < 5
 
 
-def test_async_custom_tool_calling_the_sync_client_gets_the_clear_error(emu: Emulator) -> None:
-    with Composio(api_key=API_KEY, base_url=emu.url) as composio:
+def test_async_custom_tool_calling_the_sync_client_gets_the_clear_error(emulator_thread: Emulator) -> None:
+    with Composio(api_key=API_KEY, base_url=emulator_thread.url) as composio:
         holder: dict[str, Session] = {}
 
         @tool
@@ -197,8 +197,8 @@ def _drop(objects: list[Any]) -> None:
     gc.collect()
 
 
-def test_leaked_client_warns_and_stops_its_thread(emu: Emulator) -> None:
-    composio = Composio(api_key=API_KEY, base_url=emu.url)
+def test_leaked_client_warns_and_stops_its_thread(emulator_thread: Emulator) -> None:
+    composio = Composio(api_key=API_KEY, base_url=emulator_thread.url)
     composio.create(user_id="leak")
     assert isinstance(composio.sessions, object)  # a reference cycle through the cached twin
     thread = composio._portal.thread
@@ -210,9 +210,9 @@ def test_leaked_client_warns_and_stops_its_thread(emu: Emulator) -> None:
     assert not thread.is_alive()
 
 
-def test_session_keeps_its_client_alive(emu: Emulator) -> None:
+def test_session_keeps_its_client_alive(emulator_thread: Emulator) -> None:
     def make() -> Session:
-        return Composio(api_key=API_KEY, base_url=emu.url).create(user_id="u")
+        return Composio(api_key=API_KEY, base_url=emulator_thread.url).create(user_id="u")
 
     session = make()
     gc.collect()

@@ -31,7 +31,7 @@ from composio_router import (
 )
 from composio_router.testing import Emulator
 
-from .conftest import API_KEY
+from ..conftest import API_KEY
 
 BASE = "/api/v3.1/tool_router/session"
 EXECUTE = BASE + "/*/execute"
@@ -47,40 +47,40 @@ def _overlap(entries: list[Any]) -> bool:
 # -- sessions -----------------------------------------------------------------------------
 
 
-def test_create_use_delete(composio: Composio, emu: Emulator) -> None:
-    session = composio.create(user_id="user-1", toolkits=["gmail", "github"])
+def test_create_use_delete(sync_client: Composio, emulator_thread: Emulator) -> None:
+    session = sync_client.create(user_id="user-1", toolkits=["gmail", "github"])
     assert isinstance(session, Session) and isinstance(session._async, AsyncSession)
     assert session.user_id == "user-1" and session.config_version == 1
     assert session.session_id.startswith("trs_")
-    assert session.session_id in emu.sessions
-    again = composio.use(session.session_id)
+    assert session.session_id in emulator_thread.sessions
+    again = sync_client.use(session.session_id)
     assert isinstance(again, Session) and again.session_id == session.session_id
     assert again.config.user_id == "user-1"
-    deleted = composio.delete(session.session_id)
+    deleted = sync_client.delete(session.session_id)
     assert deleted.deleted is True
     with pytest.raises(NotFoundError) as info:
-        composio.use(session.session_id)
+        sync_client.use(session.session_id)
     assert info.value.status_code == 404
     with pytest.raises(NotFoundError):
         session.delete()
 
 
-def test_sessions_namespace(composio: Composio) -> None:
-    assert isinstance(composio.sessions, Sessions)
-    assert composio.sessions is composio.sessions
-    session = composio.sessions.create("user-2")
+def test_sessions_namespace(sync_client: Composio) -> None:
+    assert isinstance(sync_client.sessions, Sessions)
+    assert sync_client.sessions is sync_client.sessions
+    session = sync_client.sessions.create("user-2")
     assert isinstance(session, Session)
-    assert composio.sessions.use(session.session_id).user_id == "user-2"
-    assert composio.sessions.delete(session.session_id).deleted
+    assert sync_client.sessions.use(session.session_id).user_id == "user-2"
+    assert sync_client.sessions.delete(session.session_id).deleted
 
 
-def test_instance_attributes_are_reachable(composio: Composio, session: Session) -> None:
+def test_instance_attributes_are_reachable(sync_client: Composio, sync_session: Session) -> None:
     """Every public attribute an async object carries is readable on its twin."""
-    request = session.authorize("gmail")
+    request = sync_session.authorize("gmail")
     pairs: list[tuple[Any, Any]] = [
-        (composio._async, composio),
-        (composio._async.sessions, composio.sessions),
-        (session._async, session),
+        (sync_client._async, sync_client),
+        (sync_client._async.sessions, sync_client.sessions),
+        (sync_session._async, sync_session),
         (request._async, request),
     ]
     for async_obj, sync_obj in pairs:
@@ -94,55 +94,55 @@ def test_instance_attributes_are_reachable(composio: Composio, session: Session)
                 assert got._async is value, name
             else:
                 assert got is value, name
-    assert composio.options.base_url == composio._async.options.base_url
-    assert "Async" not in repr(composio) and repr(session).startswith("Session(")
+    assert sync_client.options.base_url == sync_client._async.options.base_url
+    assert "Async" not in repr(sync_client) and repr(sync_session).startswith("Session(")
     assert repr(request).startswith("ConnectionRequest(")
 
 
-def test_errors_keep_their_classes(composio: Composio, session: Session, emu: Emulator) -> None:
+def test_errors_keep_their_classes(sync_client: Composio, sync_session: Session, emulator_thread: Emulator) -> None:
     with pytest.raises(InvalidInputError):
-        composio.create(user_id="  ")
+        sync_client.create(user_id="  ")
     with pytest.raises(NotFoundError) as info:
-        composio.use("trs_does_not_exist")
+        sync_client.use("trs_does_not_exist")
     assert type(info.value) is NotFoundError
-    emu.faults.add(BASE + "/*/search", method="POST", status=500, times=5)
+    emulator_thread.faults.add(BASE + "/*/search", method="POST", status=500, times=5)
     with pytest.raises(InternalServerError):
-        session.search("send an email")
+        sync_session.search("send an email")
 
 
 # -- tools --------------------------------------------------------------------------------
 
 
-def test_search_execute_and_execute_meta(session: Session, emu: Emulator) -> None:
-    found = session.search("send an email", model="gpt-4o")
+def test_search_execute_and_execute_meta(sync_session: Session, emulator_thread: Emulator) -> None:
+    found = sync_session.search("send an email", model="gpt-4o")
     assert found.success and found.results
-    result = session.execute("WEATHER_GET_FORECAST", {"city": "Lisbon"})
+    result = sync_session.execute("WEATHER_GET_FORECAST", {"city": "Lisbon"})
     assert result.successful, result.error
-    meta = session.execute_meta(
+    meta = sync_session.execute_meta(
         "COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": "create a github issue"}]}
     )
     assert meta.successful and "results" in meta.data
-    tools = session.get_meta_tools()
+    tools = sync_session.get_meta_tools()
     assert tools and all(t.slug for t in tools)
-    assert session.tools() is not None
-    assert session.custom_tools() == [] and session.custom_toolkits() == []
+    assert sync_session.tools() is not None
+    assert sync_session.custom_tools() == [] and sync_session.custom_toolkits() == []
 
 
-def test_multi_execute_fans_out(session: Session, emu: Emulator) -> None:
+def test_multi_execute_fans_out(sync_session: Session, emulator_thread: Emulator) -> None:
     calls = [("UTILS_SLEEP", {"seconds": 0.05}) for _ in range(20)]
     started = time.perf_counter()
-    batch = session.multi_execute(calls)
+    batch = sync_session.multi_execute(calls)
     elapsed = time.perf_counter() - started
     assert [r.index for r in batch.results] == list(range(20))
     assert all(r.successful for r in batch.results), [r.error for r in batch.results]
-    entries = emu.journal.find(method="POST", path=EXECUTE)
+    entries = emulator_thread.journal.find(method="POST", path=EXECUTE)
     assert len(entries) == 20
     assert _overlap(entries), "the 20 requests did not overlap"
     assert elapsed < 20 * 0.05  # far below sequential
 
 
-def test_iter_multi_execute(session: Session) -> None:
-    items = list(session.iter_multi_execute([("UTILS_ECHO", {"n": i}) for i in range(5)]))
+def test_iter_multi_execute(sync_session: Session) -> None:
+    items = list(sync_session.iter_multi_execute([("UTILS_ECHO", {"n": i}) for i in range(5)]))
     assert sorted(i.index for i in items) == list(range(5))
     assert all(isinstance(i, BatchItemResult) and i.successful for i in items)
 
@@ -157,19 +157,19 @@ _INNER_GENERATOR_CLOSED = "aclos" in inspect.getsource(AsyncSession.iter_multi_e
     not _INNER_GENERATOR_CLOSED,
     reason="async core: AsyncSession.iter_multi_execute leaves fanout's generator unclosed",
 )
-def test_iter_multi_execute_early_break(session: Session) -> None:
+def test_iter_multi_execute_early_break(sync_session: Session) -> None:
     calls = [("UTILS_SLEEP", {"seconds": 0.01})] + [("UTILS_SLEEP", {"seconds": 5})] * 3
     started = time.perf_counter()
-    for item in session.iter_multi_execute(calls):
+    for item in sync_session.iter_multi_execute(calls):
         assert item.index == 0
         break  # the generator is closed: the 5 s items are cancelled, not awaited
     assert time.perf_counter() - started < 3
-    assert session.execute("UTILS_ECHO", {"x": 1}).successful  # still usable
+    assert sync_session.execute("UTILS_ECHO", {"x": 1}).successful  # still usable
 
 
-def test_iter_multi_execute_errors_propagate(session: Session) -> None:
+def test_iter_multi_execute_errors_propagate(sync_session: Session) -> None:
     with pytest.raises(InvalidInputError):
-        list(session.iter_multi_execute([("UTILS_ECHO", {})] * 21))
+        list(sync_session.iter_multi_execute([("UTILS_ECHO", {})] * 21))
 
 
 @tool
@@ -188,8 +188,8 @@ def blocking_nap(ms: int, ctx: SyncSessionContext) -> dict[str, Any]:
     return {"thread": threading.get_ident(), "echo_ok": echoed.successful, "user": ctx.user_id}
 
 
-def test_custom_tools_sync_and_async(composio: Composio) -> None:
-    session = composio.create(user_id="user-1", custom_tools=[async_nap, blocking_nap])
+def test_custom_tools_sync_and_async(sync_client: Composio) -> None:
+    session = sync_client.create(user_id="user-1", custom_tools=[async_nap, blocking_nap])
     assert {t.slug for t in session.custom_tools()} >= {"LOCAL_ASYNC_NAP", "LOCAL_BLOCKING_NAP"}
     started = time.perf_counter()
     batch = session.multi_execute([("LOCAL_ASYNC_NAP", {"ms": 50})] * 20)
@@ -207,45 +207,45 @@ def test_custom_tools_sync_and_async(composio: Composio) -> None:
 # -- pagination ---------------------------------------------------------------------------
 
 
-def test_toolkits_page_and_lazy_iteration(session: Session, emu: Emulator) -> None:
-    first = session.toolkits(limit=2)
+def test_toolkits_page_and_lazy_iteration(sync_session: Session, emulator_thread: Emulator) -> None:
+    first = sync_session.toolkits(limit=2)
     assert first.next_cursor is not None and first.total_items is not None and first.total_items > 4
-    emu.journal.clear()
-    iterator = session.iter_toolkits(limit=2)
-    assert emu.journal.find(method="GET", path=TOOLKITS) == []  # nothing fetched before next()
+    emulator_thread.journal.clear()
+    iterator = sync_session.iter_toolkits(limit=2)
+    assert emulator_thread.journal.find(method="GET", path=TOOLKITS) == []  # nothing fetched before next()
     got = [next(iterator).slug for _ in range(3)]
     assert (
-        len(emu.journal.find(method="GET", path=TOOLKITS)) == 2
+        len(emulator_thread.journal.find(method="GET", path=TOOLKITS)) == 2
     )  # page 2 only when item 3 is asked
     iterator.close()
     time.sleep(0.05)
-    assert len(emu.journal.find(method="GET", path=TOOLKITS)) == 2  # no page fetched after close
-    slugs = [t.slug for t in session.iter_toolkits(limit=2)]
+    assert len(emulator_thread.journal.find(method="GET", path=TOOLKITS)) == 2  # no page fetched after close
+    slugs = [t.slug for t in sync_session.iter_toolkits(limit=2)]
     assert slugs[:3] == got and len(slugs) == first.total_items == len(set(slugs))
 
 
-def test_update_and_config_history(session: Session) -> None:
-    info = session.update(toolkits=ToolkitFilter(disable=["slack"]))
-    assert info.config_version == 2 == session.config_version
-    assert session.config.toolkits is not None and session.config.toolkits.disabled == ["slack"]
-    session.update(search=False)
-    history = session.config_history()
+def test_update_and_config_history(sync_session: Session) -> None:
+    info = sync_session.update(toolkits=ToolkitFilter(disable=["slack"]))
+    assert info.config_version == 2 == sync_session.config_version
+    assert sync_session.config.toolkits is not None and sync_session.config.toolkits.disabled == ["slack"]
+    sync_session.update(search=False)
+    history = sync_session.config_history()
     assert [h.version for h in history.items] == [3, 2, 1]
-    assert [h.version for h in session.iter_config_history(limit=1)] == [3, 2, 1]
-    assert session.refresh().config_version == 3
+    assert [h.version for h in sync_session.iter_config_history(limit=1)] == [3, 2, 1]
+    assert sync_session.refresh().config_version == 3
 
 
 # -- connections --------------------------------------------------------------------------
 
 
-def test_authorize_and_wait_for_connection(session: Session, emu: Emulator) -> None:
-    request = session.authorize("gmail")
+def test_authorize_and_wait_for_connection(sync_session: Session, emulator_thread: Emulator) -> None:
+    request = sync_session.authorize("gmail")
     assert isinstance(request, ConnectionRequest) and request.status == "INITIATED"
     assert request.redirect_url and request.id.startswith("ca_") and request.toolkit == "gmail"
 
     def user() -> None:
         time.sleep(0.1)
-        emu.complete_link(request.link_token)
+        emulator_thread.complete_link(request.link_token)
 
     visitor = threading.Thread(target=user)
     visitor.start()
@@ -254,7 +254,7 @@ def test_authorize_and_wait_for_connection(session: Session, emu: Emulator) -> N
     finally:
         visitor.join()
     assert account.status == "ACTIVE" and request.status == "ACTIVE"
-    assert len(emu.journal.find(method="GET", path=POLL)) >= 2
+    assert len(emulator_thread.journal.find(method="GET", path=POLL)) >= 2
     assert request.refresh().status == "ACTIVE"
 
 
@@ -278,17 +278,17 @@ def test_wait_with_auto_complete_and_failures() -> None:
 
 
 def test_proxy_execute_and_connected_account(
-    composio: Composio, session: Session, emu: Emulator
+    sync_client: Composio, sync_session: Session, emulator_thread: Emulator
 ) -> None:
-    ca = emu.connect_account("user-1", "github")
-    result = session.proxy_execute(
+    ca = emulator_thread.connect_account("user-1", "github")
+    result = sync_session.proxy_execute(
         "github",
         "/repos/acme/api",
         "get",
         parameters=[{"name": "per_page", "value": 5, "in": "query"}],
     )
     assert result.status == 200 and result.successful
-    account = composio.get_connected_account(ca)
+    account = sync_client.get_connected_account(ca)
     assert account.id == ca and account.status == "ACTIVE"
-    link = session.create_auth_link("gmail", "https://app.example.com/done")
-    assert link.redirect_url.startswith(emu.url)
+    link = sync_session.create_auth_link("gmail", "https://app.example.com/done")
+    assert link.redirect_url.startswith(emulator_thread.url)

@@ -1,0 +1,71 @@
+"""Storage transfers keep their first URL's rules; a caller's own pool gets no hidden retries.
+
+* A presigned storage URL that redirects to plain ``http://`` off this machine is not
+  followed: the file's contents would cross the network in clear text. Every hop of a
+  transfer obeys the rules of its first URL.
+* With ``http_session=``, aiohttp's own silent resend of GET and DELETE on a dropped
+  keep-alive connection is off too, so the SDK's retry policy is the only one in force:
+  ``max_retries=0`` means one request, and a DELETE whose answer was lost succeeds instead
+  of reporting the 404 of aiohttp's hidden second attempt.
+
+The redirect target is an address reserved for documentation (203.0.113.0/24); the
+suite's network guard refuses any attempt to reach it, and the test checks there was none.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from benchmarks import netguard
+from composio_router import APIConnectionError, APIStatusError, AsyncComposio
+from composio_router.testing import Emulator
+
+pytestmark = pytest.mark.anyio
+
+STORAGE = "/_storage/*"
+SESSIONS = "/api/v3.1/tool_router/session"
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+async def test_a_storage_redirect_to_plain_http_off_the_machine_is_refused(
+    status: int, session: object, emulator: Emulator
+) -> None:
+    emulator.faults.add(STORAGE, method="PUT", status=status, body=b"", headers={"Location": "http://203.0.113.7/steal"})
+    blocked_before = len(netguard.blocked())
+    with pytest.raises(APIConnectionError, match="refused a redirect"):
+        await session.upload_file("secret.txt", b"the file's contents")  # type: ignore[attr-defined]
+    assert netguard.blocked()[blocked_before:] == [], "the SDK tried to follow the redirect"
+
+
+async def test_a_storage_redirect_that_stays_on_https_rules_is_followed(session: object, emulator: Emulator) -> None:
+    # Loopback plain http is the rule the emulator's storage URL already has: followed.
+    emulator.faults.add(STORAGE, method="GET", status=307, body=b"", headers={"Location": "/_storage/elsewhere"})
+    await session.upload_file("notes.txt", b"hello")  # type: ignore[attr-defined]
+    with pytest.raises(APIStatusError):  # the target is no valid presigned URL: storage says no
+        await session.download_file("notes.txt")  # type: ignore[attr-defined]
+    assert emulator.journal.find(method="GET", path="/_storage/elsewhere"), "the redirect was not followed"
+
+
+async def test_a_dropped_get_on_a_callers_pool_is_sent_once(emulator: Emulator, api_key: str) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        AsyncComposio(api_key=api_key, base_url=emulator.url, http_session=http, max_retries=0) as client,
+    ):
+        session = await client.create(user_id="user-1")  # warms the pool: the GET reuses a connection
+        emulator.journal.clear()
+        emulator.faults.add(f"{SESSIONS}/*", method="GET", action="drop", times=1)
+        with pytest.raises(APIConnectionError):
+            await session.refresh()
+    assert len(emulator.journal.find(method="GET")) == 1
+
+
+async def test_a_lost_delete_answer_on_a_callers_pool_succeeds(emulator: Emulator, api_key: str) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        AsyncComposio(api_key=api_key, base_url=emulator.url, http_session=http, max_retries=2) as client,
+    ):
+        session = await client.create(user_id="user-1")
+        emulator.faults.add(f"{SESSIONS}/*", method="DELETE", action="drop_after", times=1)
+        deleted = await session.delete()
+    assert deleted.session_id == session.session_id
