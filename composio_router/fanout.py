@@ -271,15 +271,27 @@ class BatchStream:
             raise failure  # a bug in the batch machinery: items catch their own failures
 
     def __del__(self) -> None:
-        # Dropped without aclose (a plain `async for` left early): stop the batch. This may
-        # run on any thread, so the cancellation goes through the loop.
-        self._receive.close()
-        task, loop = self._task, self._loop
-        if task is None:
+        # Dropped without aclose (a plain `async for` left early): stop the batch.
+        task, loop, receive = self._task, self._loop, self._receive
+        if task is None or loop is None:  # never started: nothing else uses the streams
+            receive.close()
             self._send.close()
-        elif loop is not None and not task.done():
+            return
+
+        def stop() -> None:
+            receive.close()
+            task.cancel()
+
+        # The collector may run this on any thread; the streams and the task belong to the loop.
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            stop()
+        else:
             with contextlib.suppress(RuntimeError):  # the loop is already closed
-                loop.call_soon_threadsafe(task.cancel)
+                loop.call_soon_threadsafe(stop)
 
 
 _RUNNING: set[asyncio.Task[None]] = set()
