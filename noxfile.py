@@ -1,6 +1,6 @@
 """Developer tasks: ``python3 noxfile.py -s tests`` (or ``nox -s tests`` where nox is installed).
 
-Sessions: tests, lint, typecheck, generate, demo, bench.
+Sessions: tests, lint, typecheck, docs, generate, demo, bench.
 
 Run as a script, this file bootstraps itself: if nox is not importable it creates
 ``.nox/.bootstrap`` with nox in it (from the package index, nothing else) and
@@ -57,7 +57,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff, the architecture's import contracts, and the check that the sync facade is fresh."""
     session.install("ruff", "import-linter", "-e", ".")
-    session.run("ruff", "check", "composio_router", "composio_router_emulator", "tests", "benchmarks", "scripts", "noxfile.py")
+    session.run("ruff", "check", "composio_router", "composio_router_emulator", "tests", "examples", "benchmarks", "scripts", "noxfile.py")
     # Layers, the emulator's independence, no import cycles: [tool.importlinter] in pyproject.toml.
     session.run("lint-imports")
     session.run("python", "scripts/generate_sync.py", "--check")
@@ -70,6 +70,24 @@ def typecheck(session: nox.Session) -> None:
     # them (testing.pytest_plugin, providers.langchain) are type-checked too.
     session.install("mypy", "-e", ".[test]")
     session.run("mypy", "--strict", "composio_router", "composio_router_emulator")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The documentation site: `mkdocs build --strict` into site/, then its API reference checked.
+
+    Warnings are errors: a broken link, an unknown anchor, a `:::` directive naming nothing.
+    After the build, tests/docs/test_reference.py checks the site's objects.inv: every
+    public name must have an entry. (The snippets and examples run in the tests session.)
+    """
+    session.install("-e", ".[docs]", "pytest")
+    # Material for MkDocs prints a notice about MkDocs 2.0 on every build: not a warning of ours.
+    session.env["NO_MKDOCS_2_WARNING"] = "1"
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs)
+    session.run(
+        "python", "-m", "pytest", "-q", "-p", "no:randomly", "tests/docs/test_reference.py",
+        env={"COMPOSIO_DOCS_SITE": "site"},
+    )
 
 
 @nox.session(python=PYTHON)

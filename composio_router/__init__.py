@@ -29,9 +29,17 @@ from .models._unset import UNSET
 
 if TYPE_CHECKING:
     from . import models
-    from ._sync import Composio, ConnectionRequest, Session, Sessions
+    from ._sync import (
+        Composio,
+        ConnectionRequest,
+        RemoteFileHandle,
+        Session,
+        SessionFiles,
+        Sessions,
+    )
     from .connections import AsyncConnectionRequest
     from .custom_tools import CustomTool, CustomToolkit, SessionContext, SyncSessionContext, tool
+    from .files import AsyncRemoteFileHandle, AsyncSessionFiles
     from .models import ExecuteResult, Page, Tool
     from .models.batch import BatchItemResult, MultiExecuteResult
     from .models.config import (
@@ -48,7 +56,7 @@ if TYPE_CHECKING:
     )
     from .modifiers import after_execute, before_execute, schema_modifier
     from .session import AsyncSession
-    from .session_config import SessionSettings
+    from .session_config import SessionCreateSettings, SessionHook, SessionSettings
 
 # Library logging: silent unless the application configures handlers.
 logging.getLogger("composio_router").addHandler(logging.NullHandler())
@@ -62,10 +70,13 @@ _LAZY = {
     "ExecuteResult": "models", "Page": "models", "Tool": "models",
     "BatchItemResult": "models.batch", "MultiExecuteResult": "models.batch",
     "Composio": "_sync", "Session": "_sync", "Sessions": "_sync", "ConnectionRequest": "_sync",
+    "SessionFiles": "_sync", "RemoteFileHandle": "_sync",
+    "AsyncSessionFiles": "files", "AsyncRemoteFileHandle": "files",
     "CustomTool": "custom_tools", "CustomToolkit": "custom_tools", "SessionContext": "custom_tools",
     "SyncSessionContext": "custom_tools", "tool": "custom_tools",
     "after_execute": "modifiers", "before_execute": "modifiers", "schema_modifier": "modifiers",
-    "SessionSettings": "session_config",
+    "SessionSettings": "session_config", "SessionCreateSettings": "session_config",
+    "SessionHook": "session_config",
     "Experimental": "models.config", "InstantConfig": "models.config",
     "ManageConnections": "models.config", "MultiAccount": "models.config",
     "Permissions": "models.config", "Preload": "models.config", "TagFilter": "models.config",
@@ -85,7 +96,9 @@ __all__ = [
     "UNSET",
     "AsyncComposio",
     "AsyncConnectionRequest",
+    "AsyncRemoteFileHandle",
     "AsyncSession",
+    "AsyncSessionFiles",
     "AsyncSessions",
     "BatchItemResult",
     "Composio",
@@ -101,8 +114,12 @@ __all__ = [
     "Page",
     "Permissions",
     "Preload",
+    "RemoteFileHandle",
     "Session",
     "SessionContext",
+    "SessionCreateSettings",
+    "SessionFiles",
+    "SessionHook",
     "SessionSettings",
     "Sessions",
     "SyncSessionContext",

@@ -16,6 +16,13 @@ Why the pieces are shaped as they are:
 * Async iterators that hold a task group across ``yield`` (``iter_multi_execute``)
   must be advanced by one task: :meth:`PortalManager.iterate` runs a pump task and
   asks it for one item at a time, so nothing is fetched that the caller did not ask for.
+* Every wait for a loop is bounded (:func:`wait_from_thread`, :func:`await_from_other_loop`).
+  Not by the call's duration, which its own deadline bounds on the loop, but by the
+  loop's liveness: while the caller waits, heartbeats are posted to the loop, and a
+  loop that answers none for the call's timeout is blocked. The call is then cancelled
+  and :class:`EventLoopBlockedError` raised, instead of a wait that never ends. The
+  same primitives hand a framework's tool calls to the loop that owns the client
+  (:class:`~composio_router.tool_calls.SessionToolRunner`), from any thread or loop.
 """
 
 from __future__ import annotations
@@ -25,8 +32,10 @@ import collections
 import concurrent.futures
 import functools
 import itertools
+import math
 import os
 import threading
+import time
 import warnings
 import weakref
 from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Iterator
@@ -35,9 +44,21 @@ from typing import Any, Generic, ParamSpec, TypeVar
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from .errors import ClientClosedError, ComposioError, PortalDeadlockError
+from ._config import DEFAULT_TIMEOUT
+from .errors import ClientClosedError, ComposioError, EventLoopBlockedError, PortalDeadlockError
+from .models._unset import UNSET
 
-__all__ = ["PortalDeadlockError", "PortalManager", "SyncTwin"]  # the error lives in errors.py
+# The errors live in errors.py.
+__all__ = [
+    "EventLoopBlockedError",
+    "PortalDeadlockError",
+    "PortalManager",
+    "SyncTwin",
+    "await_from_other_loop",
+    "hand_to_loop",
+    "liveness_window",
+    "wait_from_thread",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -49,11 +70,22 @@ _managers: weakref.WeakSet[PortalManager] = weakref.WeakSet()
 
 
 class PortalManager:
-    """Runs coroutines for one sync client on a lazily started background event loop."""
+    """Runs coroutines for one sync client on a lazily started background event loop.
 
-    def __init__(self, aclose: Callable[[], Awaitable[None]], *, name: str = "composio-router-portal") -> None:
+    ``timeout`` is the client's default call timeout: how long a call without its own
+    ``timeout=`` waits for a loop that has stopped answering (see :func:`liveness_window`).
+    """
+
+    def __init__(
+        self,
+        aclose: Callable[[], Awaitable[None]],
+        *,
+        name: str = "composio-router-portal",
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> None:
         self._aclose = aclose
         self._name = name
+        self._timeout = timeout
         self._lock = threading.Lock()
         self._portal: BlockingPortal | None = None
         self._thread: threading.Thread | None = None
@@ -82,10 +114,22 @@ class PortalManager:
     # -- calls ---------------------------------------------------------------------------
 
     def call(self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn(*args, **kwargs)`` on the loop and block until it returns or raises."""
+        """Run ``fn(*args, **kwargs)`` on the loop and block until it returns or raises.
+
+        The wait ends early with :class:`EventLoopBlockedError` if the loop stops
+        answering for the call's ``timeout`` (the client's default when not given).
+        """
+        window = liveness_window(kwargs.get("timeout", UNSET), self._timeout)
+        return self._call_within(window, fn, *args, **kwargs)
+
+    def _call_within(
+        self, window: float, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         portal = self._running_portal()
+        started = threading.Event()
 
         async def run() -> T:
+            started.set()
             try:
                 return await fn(*args, **kwargs)
             except (Exception, anyio.get_cancelled_exc_class()):
@@ -100,8 +144,8 @@ class PortalManager:
         if submitter is None:
             if self._closed:
                 raise ClientClosedError("this client is closed; create a new one")
-            return self._wait(self._start_task(portal, run))
-        return self._wait(submitter.submit(run()))
+            return self._wait(self._start_task(portal, run), window, started)
+        return self._wait(submitter.submit(run()), window, started)
 
     def _start_task(
         self, portal: BlockingPortal, fn: Callable[[], Awaitable[T]]
@@ -124,6 +168,7 @@ class PortalManager:
         whatever the async iterator still runs) and waits for its cleanup.
         """
         portal = self._running_portal()
+        window = liveness_window(kwargs.get("timeout", UNSET), self._timeout)
         demand_send, demand_receive = anyio.create_memory_object_stream[None](0)
         item_send, item_receive = anyio.create_memory_object_stream[T](0)
         pump_done: concurrent.futures.Future[None] = concurrent.futures.Future()
@@ -155,34 +200,50 @@ class PortalManager:
             except (anyio.EndOfStream, anyio.BrokenResourceError):
                 return None
 
-        pump_future = self._start_task(portal, pump)
-        finished = False
+        # Through the submitter, not the portal's start_task_soon: that blocks until the loop
+        # takes the task, with no bound, and this loop may be blocked.
+        submitter = self._submitter
+        pump_future = self._start_task(portal, pump) if submitter is None else submitter.submit(pump())
+        finished = blocked = False
         try:
             while True:
                 if self._portal is not portal and not self._closed:
                     raise ComposioError(
                         "an iterator started before os.fork() cannot be continued in the child"
                     )
-                got = self.call(next_item)
+                try:
+                    got = self._call_within(window, next_item)
+                except EventLoopBlockedError:
+                    blocked = True
+                    raise
                 if got is None:
                     finished = True
-                    self._wait(pump_future)  # the async side's exception, with its own class
+                    self._wait(pump_future, window, _STARTED)  # the async side's exception, with its own class
                     return
                 yield got[0]
         finally:
             if not finished:
                 pump_future.cancel()
                 # Wait for the pump's cleanup (a batch's task group cancelling its items), unless
-                # this runs on the loop itself (a collected generator) or the loop is gone.
-                if threading.get_ident() != self._loop_thread_id:
-                    while self._portal is portal and not pump_done.done():
+                # this runs on the loop itself (a collected generator), the loop is gone, or it
+                # is blocked (then the pump is cancelled whenever the loop runs again).
+                if threading.get_ident() != self._loop_thread_id and not blocked:
+                    give_up = time.monotonic() + window
+                    while self._portal is portal and not pump_done.done() and time.monotonic() < give_up:
                         concurrent.futures.wait([pump_done], timeout=0.1)
             demand_send.close()
             item_receive.close()
+            if not pump_done.done():
+                # The pump never ran (cancelled before it started), or is still stuck: its ends
+                # of the streams are closed on the loop, whenever it runs again.
+                _call_on_loop(submitter, item_send.close, demand_receive.close)
 
-    def _wait(self, future: concurrent.futures.Future[T]) -> T:
+    def _wait(self, future: concurrent.futures.Future[T], window: float, started: threading.Event) -> T:
+        submitter = self._submitter
         try:
-            return future.result()
+            if submitter is None:  # only before the loop has started, or after close
+                return future.result()
+            return wait_from_thread(future, submitter.loop, window, started, self._blocked, self._gone)
         except _Carried as carried:
             raise carried.exc from None
         except concurrent.futures.CancelledError:
@@ -194,6 +255,19 @@ class PortalManager:
         except BaseException:
             future.cancel()  # KeyboardInterrupt in the caller: cancel the coroutine too
             raise
+
+    def _blocked(self, window: float) -> EventLoopBlockedError:
+        # Also reached by a sync call made on the loop's own thread: _running_portal refuses it first.
+        thread = self._thread
+        return EventLoopBlockedError(
+            f"the sync client's event loop (thread {thread.name if thread else '?'}) did not respond "
+            f"for {window:g} s, so the call could not run (it was cancelled). Code running on that loop "
+            "blocks it: an `async def` custom tool or modifier that calls blocking code (time.sleep, "
+            "requests, a sync client). Make that code a plain `def`, or await instead of blocking."
+        )
+
+    def _gone(self) -> ClientClosedError:
+        return ClientClosedError("this client was closed while the call was running")
 
     def _running_portal(self) -> BlockingPortal:
         if self._loop_thread_id == threading.get_ident():
@@ -258,10 +332,30 @@ class PortalManager:
         if already_closing:
             self._close_finished.wait()  # a concurrent close() returns when the thread is gone
             return
+        blocked = False
+        started = threading.Event()
+
+        async def aclose() -> None:
+            started.set()
+            await self._aclose()
+
         try:
-            portal.call(self._aclose)
+            submitter = self._submitter
+            if submitter is None:
+                portal.call(aclose)
+            else:  # bounded, as every call: a blocked loop cannot close the pool, and must not hang close()
+                window = liveness_window(UNSET, self._timeout)
+                wait_from_thread(submitter.submit(aclose()), submitter.loop, window, started, self._blocked, self._gone)
+        except EventLoopBlockedError:
+            blocked = True  # the loop cannot be stopped either: leave its (daemon) thread behind
+            raise
         finally:
-            self._stop(portal)
+            if blocked:
+                # Once its loop runs again: close the pool, stop the loop, end the thread.
+                _close_when_free(self._submitter, portal, self._aclose)
+                self._forget_loop()
+            else:
+                self._stop(portal)
             self._close_finished.set()
 
     def _stop(self, portal: BlockingPortal) -> None:
@@ -272,6 +366,9 @@ class PortalManager:
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
+        self._forget_loop()
+
+    def _forget_loop(self) -> None:
         self._portal = None
         self._thread = None
         self._loop_thread_id = None
@@ -319,6 +416,49 @@ class PortalManager:
         # Dropped, never touched: its lock may have been held by a parent thread at fork
         # time, and the callers queued in it do not exist in the child.
         self._submitter = None
+
+
+def _call_on_loop(submitter: _Submitter | None, *callbacks: Callable[[], object]) -> None:
+    """Run ``callbacks`` on the submitter's loop when it is free; here if it has closed."""
+
+    def run() -> None:
+        for callback in callbacks:
+            callback()
+
+    try:
+        if submitter is None:
+            raise RuntimeError("no loop")
+        submitter.loop.call_soon_threadsafe(run)
+    except RuntimeError:
+        run()  # no loop runs any more: nothing can race with this thread
+
+
+_STOPPING: set[asyncio.Task[None]] = set()
+
+
+def _close_when_free(
+    submitter: _Submitter | None, portal: BlockingPortal, aclose: Callable[[], Awaitable[None]]
+) -> None:
+    """Close the client and stop ``portal`` as soon as its blocked loop runs again; never wait."""
+    if submitter is None:
+        return
+    loop = submitter.loop
+
+    async def finish() -> None:
+        try:
+            await aclose()
+        finally:
+            await portal.stop(True)
+
+    def start() -> None:
+        task = loop.create_task(finish())
+        _STOPPING.add(task)
+        task.add_done_callback(_STOPPING.discard)
+
+    try:
+        loop.call_soon_threadsafe(start)
+    except RuntimeError:
+        pass  # already closed
 
 
 class _Carried(Exception):
@@ -448,6 +588,7 @@ def _hand_back(future: concurrent.futures.Future[Any], task: asyncio.Task[Any]) 
         future.cancel()
         return
     if not future.set_running_or_notify_cancel():
+        task.exception()  # the caller gave up (cancelled): mark the outcome as seen
         return
     exc = task.exception()
     if exc is not None:
@@ -462,3 +603,182 @@ def _cancel_on_cancel(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any], 
             loop.call_soon_threadsafe(task.cancel)
         except RuntimeError:
             pass  # the loop is gone, and the task with it
+
+
+# -- handing a call to a loop in another thread, and waiting for it with a bound ---------------
+
+_MIN_WINDOW = 1.0
+"""Seconds: a loop that answers within this is busy, never blocked, whatever the call's timeout."""
+
+
+def liveness_window(timeout: object, default: float | None) -> float:
+    """How long a caller waits for a loop that has stopped answering before giving up.
+
+    The call's ``timeout`` (``UNSET``: the client's ``default``), at least 1 s. With no
+    time limit (``None``) a call may run as long as it needs, but a loop that stops
+    answering still ends the wait: after the default timeout (60 s).
+    """
+    value = default if timeout is UNSET else timeout
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        value = DEFAULT_TIMEOUT  # None, or a bad value the call itself will refuse
+    return max(float(value), _MIN_WINDOW)
+
+
+def hand_to_loop(
+    loop: asyncio.AbstractEventLoop, fn: Callable[[], Awaitable[T]], started: threading.Event
+) -> concurrent.futures.Future[T]:
+    """Start ``fn()`` on ``loop``, which runs in another thread; its result comes back in the future.
+
+    ``fn`` is called on the loop, so nothing is created if the call never starts;
+    ``started`` is set when it does. Cancelling the future cancels the call, even while
+    it runs. Raises :class:`ClientClosedError` if the loop has closed.
+    """
+    future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+    async def run() -> T:
+        try:
+            return await fn()
+        except (Exception, anyio.get_cancelled_exc_class()):
+            raise
+        except BaseException as exc:  # would stop the owner's loop: carry it to the caller
+            raise _Carried(exc) from None
+
+    def start() -> None:
+        if future.cancelled():
+            return
+        started.set()
+        task = loop.create_task(run())
+        task.add_done_callback(functools.partial(_hand_back, future))
+        future.add_done_callback(functools.partial(_cancel_on_cancel, loop, task))
+
+    try:
+        loop.call_soon_threadsafe(start)
+    except RuntimeError:
+        raise ClientClosedError(_LOOP_CLOSED) from None
+    return future
+
+
+_STARTED = threading.Event()
+_STARTED.set()  # for a wait on something already running
+
+_LOOP_CLOSED = (
+    "the event loop that owns this client has closed. An AsyncComposio belongs to the event loop it "
+    "first ran on (its connection pool does): build its tools on the loop that runs them, or use the "
+    "sync facade (Composio), whose loop lives as long as the client"
+)
+
+
+class _Heartbeat:
+    """Tells a caller waiting on a loop whether that loop still runs callbacks.
+
+    The first sign of life is the call's own start (``started``): most calls end long
+    before a check is due, and cost the loop no extra wake-up. Only a call still
+    running after a window gets heartbeats posted to its loop.
+    """
+
+    __slots__ = ("_answered", "_loop", "_posted", "_window")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, window: float, started: threading.Event) -> None:
+        self._loop = loop
+        self._window = window
+        self._answered = started
+        self._posted = time.monotonic()
+
+    def _post(self) -> None:
+        answered = threading.Event()
+        self._answered, self._posted = answered, time.monotonic()
+        try:
+            self._loop.call_soon_threadsafe(answered.set)
+        except RuntimeError:
+            answered.set()  # closed: not blocked; the caller checks for a closed loop itself
+
+    def next_wait(self) -> float | None:
+        """Seconds to wait before asking again, or ``None``: silent for the whole window."""
+        if self._answered.is_set():
+            self._post()
+            return self._window
+        silent = time.monotonic() - self._posted
+        return None if silent >= self._window else self._window - silent
+
+
+def _settled(future: concurrent.futures.Future[T]) -> T:
+    try:
+        return future.result()
+    except _Carried as carried:
+        raise carried.exc from None
+
+
+def wait_from_thread(
+    future: concurrent.futures.Future[T],
+    loop: asyncio.AbstractEventLoop,
+    window: float,
+    started: threading.Event,
+    blocked: Callable[[float], BaseException],
+    gone: Callable[[], BaseException],
+) -> T:
+    """Block this thread until ``future`` (a call handed to ``loop``) settles.
+
+    If ``loop`` gives no sign of life (the call's start, ``started``, then heartbeats)
+    for ``window`` seconds, the call is cancelled and ``blocked(window)`` raised; if the
+    loop closes with the call unfinished, ``gone()``. A
+    ``concurrent.futures.CancelledError`` means the call was cancelled on the loop.
+    """
+    beat = _Heartbeat(loop, window, started)
+    wait: float | None = window
+    while wait is not None:
+        try:
+            return _settled_within(future, wait)
+        except concurrent.futures.TimeoutError:
+            if future.done():  # the call's own TimeoutError, not the wait's
+                return _settled(future)
+        except BaseException:
+            future.cancel()  # KeyboardInterrupt in the caller: cancel the call too (no-op if settled)
+            raise
+        if loop.is_closed() and not future.done():
+            future.cancel()
+            raise gone()
+        wait = beat.next_wait()
+    future.cancel()
+    raise blocked(window)
+
+
+def _settled_within(future: concurrent.futures.Future[T], wait: float) -> T:
+    try:
+        return future.result(timeout=wait)
+    except _Carried as carried:
+        raise carried.exc from None
+
+
+async def await_from_other_loop(
+    future: concurrent.futures.Future[T],
+    loop: asyncio.AbstractEventLoop,
+    window: float,
+    started: threading.Event,
+    blocked: Callable[[float], BaseException],
+    gone: Callable[[], BaseException],
+) -> T:
+    """:func:`wait_from_thread` for a caller on another event loop: it awaits, never blocks.
+
+    Cancelling the awaiting task cancels the call on ``loop``.
+    """
+    waiter = asyncio.wrap_future(future)
+    beat = _Heartbeat(loop, window, started)
+    wait: float | None = window
+    try:
+        while wait is not None:
+            done, _ = await asyncio.wait((waiter,), timeout=wait)
+            if done:
+                if waiter.cancelled():  # cancelled on the owner's side: its loop shut down
+                    raise gone()
+                try:
+                    return waiter.result()
+                except _Carried as carried:
+                    raise carried.exc from None
+            if loop.is_closed():
+                raise gone()
+            wait = beat.next_wait()
+        raise blocked(window)
+    finally:
+        if not waiter.done():
+            future.cancel()
+            waiter.cancel()

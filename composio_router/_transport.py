@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import warnings
 import weakref
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import aiohttp
@@ -48,7 +49,15 @@ from .errors import (
 )
 from .models._unset import UNSET, Unset
 
-__all__ = ["QueryValue", "Transport", "check_idempotency_key", "encode_query", "path_segment"]
+__all__ = [
+    "QueryValue",
+    "Sink",
+    "Transport",
+    "UploadStream",
+    "check_idempotency_key",
+    "encode_query",
+    "path_segment",
+]
 
 logger = logging.getLogger("composio_router.transport")
 logger.addFilter(SecretScrubbingFilter())  # paths carry server-chosen ids: scrub every line
@@ -59,6 +68,33 @@ _MAX_REDIRECTS = 5
 _ERROR_TEXT_LIMIT = 300
 _FORK_ORPHANS: list[aiohttp.ClientSession] = []  # pools inherited across fork, kept, never used
 _LIVE: weakref.WeakSet[Transport] = weakref.WeakSet()  # reset in a forked child (see reset_after_fork)
+_DOWNLOAD_CHUNK = 256 * 1024  # bytes handed to a download sink at a time
+
+
+class UploadStream(Protocol):
+    """A storage upload read piece by piece, so a large file never sits whole in memory."""
+
+    @property
+    def size(self) -> int | None:
+        """The byte count (sent as ``Content-Length``), or None (then the body is chunked)."""
+        ...
+
+    @property
+    def replayable(self) -> bool:
+        """Whether :meth:`chunks` can start over: a 307/308 redirect sends the body again."""
+        ...
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The body from its start, in pieces."""
+        ...
+
+
+Sink = Callable[[bytes], Awaitable[object]]
+"""Where a streamed download's pieces go, in order (e.g. an open file's ``write``)."""
+
+
+class _SinkFailed(Exception):
+    """Internal: the caller's sink raised; re-raised as the sink's own exception."""
 
 
 def path_segment(value: str, *, what: str) -> str:
@@ -113,6 +149,7 @@ class Transport:
         register_secret(options.api_key)
         # Unregistered on aclose(), or when a transport nobody closed is collected.
         self._release_secret = weakref.finalize(self, unregister_secret, options.api_key)
+        self._leak_guard: weakref.finalize[Any, Any] | None = None  # set with the pool (_session)
         self._redact = scrub_text
         self._origin = options.origin
         _LIVE.add(self)
@@ -156,6 +193,10 @@ class Transport:
             self._http = aiohttp.ClientSession(connector=connector, timeout=timeout, raise_for_status=False)
             _no_silent_resend(self._http)
             self._loop = loop
+            # A client collected with this pool open: one ResourceWarning that names the fix,
+            # and a quiet close, instead of aiohttp's two "Unclosed ..." error log lines.
+            self._leak_guard = weakref.finalize(self, _close_leaked_pool, self._http, loop)
+            self._leak_guard.atexit = False
         elif self._loop is None:
             self._loop = loop
         elif self._loop is not loop:
@@ -178,6 +219,8 @@ class Transport:
             # hanging the parent's next requests.
             _FORK_ORPHANS.append(self._http)
             self._http = None
+        if self._leak_guard is not None:
+            self._leak_guard.detach()  # the orphan is never closed (see above)
         self._loop = None
 
     async def aclose(self) -> None:
@@ -186,6 +229,8 @@ class Transport:
             return
         self._closed = True
         self._release_secret()
+        if self._leak_guard is not None:
+            self._leak_guard.detach()
         http, self._http = self._http, None
         if http is not None and self._owns_http and not http.closed:
             await http.close()
@@ -207,9 +252,10 @@ class Transport:
         method: str,
         url: str,
         *,
-        data: bytes | None = None,
+        data: bytes | UploadStream | None = None,
         content_type: str | None = None,
         timeout: float | None | Unset = UNSET,
+        sink: Sink | None = None,
     ) -> bytes:
         """PUT or GET a presigned storage URL: same pool, but never a Composio credential.
 
@@ -218,6 +264,11 @@ class Transport:
         followed here, each hop held to the first URL's rule (https, or plain http to this
         machine): aiohttp would follow a redirect to plain http off the machine, and the
         file's contents would cross the network in clear text.
+
+        ``data`` is the body: bytes, or an :class:`UploadStream` read in pieces. With a
+        ``sink``, a 2xx body is streamed into it instead of returned (``b""`` is): the
+        download is then not held in memory, nor bounded by ``max_response_bytes``. An
+        exception the sink raises is raised as is.
         """
         deadline = self.seconds(timeout)
         target = URL(url, encoded=True)
@@ -231,7 +282,9 @@ class Transport:
         failure: BaseException | None = None
         try:
             with anyio.fail_after(deadline):
-                status, raw, target = await self._storage_hops(session, method, target, data, headers)
+                status, raw, target = await self._storage_hops(session, method, target, data, headers, sink)
+        except _SinkFailed as exc:
+            raise exc.args[0] from None  # the caller's own error (a full disk), not the network's
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             failure = exc  # raised below, outside the except block: no context chained
         if isinstance(failure, TimeoutError):
@@ -248,24 +301,52 @@ class Transport:
         return raw
 
     async def _storage_hops(
-        self, session: aiohttp.ClientSession, method: str, target: URL, data: bytes | None, headers: dict[str, str]
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        target: URL,
+        data: bytes | UploadStream | None,
+        headers: dict[str, str],
+        sink: Sink | None,
     ) -> tuple[int, bytes, URL]:
-        for _ in range(_MAX_REDIRECTS + 1):
+        for hop in range(_MAX_REDIRECTS + 1):
             if target.scheme != "https" and not (target.scheme == "http" and is_loopback_host(target.host or "")):
                 raise APIConnectionError(
                     f"{method} to storage: refused a redirect to a non-https URL off this machine",
                     method=method, path=target.path, request_sent=True,
                 )
-            async with session.request(method, target, data=data, headers=headers, allow_redirects=False) as resp:
+            body: bytes | AsyncIterator[bytes] | None
+            if data is None or isinstance(data, bytes):
+                body = data
+            else:
+                if hop and not data.replayable:
+                    raise APIConnectionError(
+                        f"{method} to storage: redirected an upload whose source cannot be read again",
+                        method=method, path=target.path, request_sent=True,
+                    )
+                body = data.chunks()
+                if data.size is not None:
+                    # A known length, not chunked encoding: presigned storage PUTs need it.
+                    headers["Content-Length"] = str(data.size)
+            async with session.request(method, target, data=body, headers=headers, allow_redirects=False) as resp:
                 status = resp.status
                 location = resp.headers.get("Location")
-                raw = await self._read_body(resp, method, target.path)
+                if sink is not None and 200 <= status < 300:
+                    async for piece in resp.content.iter_chunked(_DOWNLOAD_CHUNK):
+                        try:
+                            await sink(piece)
+                        except Exception as exc:
+                            raise _SinkFailed(exc) from None
+                    raw = b""
+                else:
+                    raw = await self._read_body(resp, method, target.path)
             if status not in _REDIRECT_STATUSES or not location:
                 return status, raw, target
             target = target.join(URL(location, encoded=True))
             if status == 303:
                 method, data = "GET", None
                 headers.pop("Content-Type", None)
+                headers.pop("Content-Length", None)
         raise APIConnectionError(f"more than {_MAX_REDIRECTS} redirects from storage", method=method, path=target.path)
 
     async def request(
@@ -606,6 +687,35 @@ def _no_silent_resend(http: aiohttp.ClientSession) -> None:
     # in aiohttp costs only this, and a test notices.
     if hasattr(http, "_retry_connection"):
         http._retry_connection = False  # noqa: SLF001 - aiohttp's, see above
+
+
+_CLOSING: set[asyncio.Task[None]] = set()  # quiet closes of leaked pools, kept until done
+
+
+def _close_leaked_pool(http: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) -> None:
+    """A client collected with its own pool still open (a finalizer; any thread, mid-GC)."""
+    if http.closed:
+        return
+    try:
+        warnings.warn(
+            "unclosed AsyncComposio: it was garbage-collected with its connection pool open. "
+            "Use `async with AsyncComposio() as composio:` or `await composio.aclose()`; in a web "
+            "app, open one client for the app (FastAPI: in the lifespan) and share it, rather than "
+            "one per request. The SDK closed the pool.",
+            ResourceWarning,
+            stacklevel=1,  # attributed to composio_router (a finalizer has no caller to point at)
+        )
+    finally:
+
+        def close() -> None:
+            task = loop.create_task(http.close())
+            _CLOSING.add(task)
+            task.add_done_callback(_CLOSING.discard)
+
+        try:
+            loop.call_soon_threadsafe(close)
+        except RuntimeError:
+            pass  # its loop has closed: nothing can close the pool any more
 
 
 def _reset_all_after_fork() -> None:

@@ -7,6 +7,7 @@ and share it: sessions and concurrent calls reuse its connections.
 
 from __future__ import annotations
 
+import logging
 import ssl
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -23,11 +24,17 @@ from ._config import (
     DEFAULT_TIMEOUT,
     ClientOptions,
     resolve_options,
+    url_origin,
 )
 from ._retry import Idempotency
 from ._routes import SESSIONS_PATH, session_path
 from ._transport import Transport
-from .errors import APIResponseValidationError, ConfigurationError, InvalidInputError
+from .errors import (
+    APIResponseValidationError,
+    ConfigurationError,
+    InvalidInputError,
+    MCPDestinationError,
+)
 from .models._unset import UNSET, Unset
 
 # The session layer (sessions, models, execution, fan-out, providers) is loaded with the
@@ -38,14 +45,17 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from .custom_tools import CustomTool, CustomToolkit, CustomToolRegistry
+    from .experimental import ExperimentalAPI
     from .models.connections import ConnectedAccount
     from .models.session import DeletedSession
     from .modifiers import Modifier, Modifiers
     from .providers._base import Provider
     from .session import AsyncSession, SessionDefaults
-    from .session_config import SessionSettings
+    from .session_config import SessionCreateSettings
 
 __all__ = ["AsyncComposio", "AsyncSessions"]
+
+logger = logging.getLogger("composio_router")
 
 
 def _registry(custom_tools: Sequence[CustomTool[..., Any]], custom_toolkits: Sequence[CustomToolkit]) -> CustomToolRegistry | None:
@@ -54,6 +64,49 @@ def _registry(custom_tools: Sequence[CustomTool[..., Any]], custom_toolkits: Seq
     from .custom_tools import CustomToolRegistry
 
     return CustomToolRegistry(custom_tools, custom_toolkits)
+
+
+def _check_mcp_flag(mcp: object) -> bool:
+    if not isinstance(mcp, bool):
+        raise InvalidInputError(f"mcp must be True or False, got {mcp!r}")
+    return mcp
+
+
+def _check_client_arguments(
+    api_key: object, base_url: object, provider: object, allow_tracking: object, default_headers: object,
+    http_session: object,
+) -> None:
+    """Say what was expected, not ``AttributeError: 'strip'``, for the usual porting slips."""
+    if default_headers is not None and not isinstance(default_headers, Mapping):
+        # The type only: header values can be credentials.
+        raise ConfigurationError(
+            f"default_headers must be a mapping of header names to values, got {type(default_headers).__name__}"
+        )
+    if http_session is not None and not isinstance(http_session, aiohttp.ClientSession):
+        raise ConfigurationError(f"http_session must be an aiohttp.ClientSession, got {type(http_session).__name__}")
+    for name, value in (("api_key", api_key), ("base_url", base_url)):
+        if value is None or isinstance(value, str):
+            continue
+        if callable(getattr(value, "wrap_tools", None)) or callable(getattr(value, "parse_tool_calls", None)):
+            raise ConfigurationError(
+                f"{name} got a provider ({type(value).__name__}); the provider is a keyword argument "
+                f"here: provider={type(value).__name__}(...) (the official SDK takes it first)"
+            )
+        raise ConfigurationError(f"{name} must be a string or None, got {type(value).__name__}")
+    if provider is not None:
+        if isinstance(provider, type):
+            raise ConfigurationError(
+                f"provider must be a provider instance, got the class {provider.__name__}: "
+                f"pass {provider.__name__}()"
+            )
+        missing = [m for m in ("wrap_tools", "parse_tool_calls", "format_results") if not callable(getattr(provider, m, None))]
+        if missing:
+            raise ConfigurationError(
+                f"provider must be a composio_router provider (OpenAIProvider(), AnthropicProvider(), ... "
+                f"from composio_router.providers), got {type(provider).__name__}, which lacks {', '.join(missing)}"
+            )
+    if not isinstance(allow_tracking, bool):
+        raise ConfigurationError(f"allow_tracking must be True or False, got {allow_tracking!r}")
 
 
 class AsyncSessions:
@@ -69,37 +122,50 @@ class AsyncSessions:
         *,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
+        mcp: bool = False,
         timeout: float | None | Unset = UNSET,
-        **settings: Unpack[SessionSettings],
+        **settings: Unpack[SessionCreateSettings],
     ) -> AsyncSession:
         """Create a session for ``user_id`` (``POST …/session``).
 
-        Every setting (:class:`~composio_router.session_config.SessionSettings`) is
-        optional; what you leave out is not sent and the server's default applies.
-        Shorthands: ``toolkits=["gmail"]`` is an allowlist, ``tools={"gmail":
-        ["GMAIL_SEND_EMAIL"]}`` enables those tools, ``manage_connections=False`` /
-        ``workbench=False`` switch a feature off. ``custom_tools`` and
-        ``custom_toolkits`` run in this process (spec §3.5).
+        Every setting (:class:`~composio_router.session_config.SessionCreateSettings`) is
+        optional; what you leave out is not sent and the server's default applies. Each
+        takes a shorthand, an attrs class or the official SDK's dict:
+        ``toolkits=["gmail"]`` or ``{"enable": ["gmail"]}``, ``tools={"gmail":
+        ["GMAIL_SEND_EMAIL"]}``, ``manage_connections=False``, ``sandbox={"enable":
+        False}`` (``workbench`` is the same setting), ``hooks=[...]``,
+        ``session_preset="direct_tools"``. A dict that does not fit raises
+        :class:`InvalidInputError` naming the key, before anything is sent.
+        ``custom_tools`` and ``custom_toolkits`` (also accepted inside an
+        ``experimental`` dict, as the official SDK takes them) run in this process
+        (spec §3.5). ``mcp=True`` says you will hand ``session.mcp`` to an MCP client:
+        if its URL is on another origin than the API (the key is then withheld), that
+        raises :class:`MCPDestinationError` instead of logging a warning.
         """
         if not isinstance(user_id, str) or not user_id.strip():
             raise InvalidInputError(f"user_id must be a non-empty string, got {user_id!r}")
-        from .session_config import build_config_body
+        _check_mcp_flag(mcp)
+        from .session_config import build_config_body, experimental_customs
 
-        registry = _registry(custom_tools, custom_toolkits)
         body: dict[str, Any] = {"user_id": user_id, **build_config_body(settings, for_update=False)}
+        dict_tools, dict_toolkits = experimental_customs(settings)
+        if (dict_tools and custom_tools) or (dict_toolkits and custom_toolkits):
+            raise InvalidInputError("pass custom tools as custom_tools= or inside experimental, not both")
+        registry = _registry(custom_tools or dict_tools, custom_toolkits or dict_toolkits)
         if registry is not None:
             body.setdefault("experimental", {}).update(registry.wire_payload())
         data = await self._transport.request(
             "POST", SESSIONS_PATH, body=body, idempotency=Idempotency.SAFE, timeout=timeout
         )
-        return self._session(data, registry)
+        return self._session(data, registry, mcp=mcp)
 
-    def _session(self, data: Any, registry: CustomToolRegistry | None) -> AsyncSession:
+    def _session(self, data: Any, registry: CustomToolRegistry | None, *, mcp: bool) -> AsyncSession:
         from .models._converter import structure_response
         from .models.session import SessionInfo
         from .session import AsyncSession
 
         info = structure_response(data, SessionInfo)
+        self._check_mcp_origin(info.mcp.url, mcp)
         try:
             return AsyncSession(self._defaults, self._transport, info, custom_tools=registry)
         except InvalidInputError:  # an id no request path can carry ("", ".."): the server's fault
@@ -108,15 +174,41 @@ class AsyncSessions:
                 status_code=200, body=data,
             ) from None
 
+    def _check_mcp_origin(self, url: str, requested: bool) -> None:
+        # session.mcp carries the key only for the API's own origin (spec §1.3). A caller who
+        # asked for MCP must learn at once that the headers will be empty; others get a warning.
+        api_origin = self._transport.options.origin
+        try:
+            mcp_origin = url_origin(url) if url else ""
+        except ValueError:
+            mcp_origin = ""
+        if mcp_origin == api_origin:
+            return
+        if requested:
+            raise MCPDestinationError(
+                f"the session's MCP endpoint origin {mcp_origin or '(none)'} is not the API origin "
+                f"{api_origin}: its credential was not attached to session.mcp.headers",
+                mcp_origin=mcp_origin, api_origin=api_origin,
+            )
+        logger.warning(
+            "The session's MCP endpoint origin %s is not the API origin %s: session.mcp.headers is "
+            "empty (pass mcp=True to make this an error)", mcp_origin or "(none)", api_origin,
+        )
+
     async def use(
         self,
         session_id: str,
         *,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
+        mcp: bool = False,
         timeout: float | None | Unset = UNSET,
     ) -> AsyncSession:
-        """Open an existing session. With custom tools, they are registered for it (``attach``)."""
+        """Open an existing session. With custom tools, they are registered for it (``attach``).
+
+        ``mcp=True``: as in :meth:`create`.
+        """
+        _check_mcp_flag(mcp)
         path = session_path(session_id)
         registry = _registry(custom_tools, custom_toolkits)
         if registry is None:
@@ -126,7 +218,7 @@ class AsyncSessions:
                 "POST", path + "/attach", body={"experimental": registry.wire_payload()},
                 idempotency=Idempotency.SAFE, timeout=timeout,
             )
-        return self._session(data, registry)
+        return self._session(data, registry, mcp=mcp)
 
     async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete a session by id. Deleting it again raises :class:`NotFoundError`.
@@ -165,6 +257,9 @@ class AsyncComposio:
     closed by :meth:`aclose`). Its TLS settings apply, and aiohttp's own silent resend of
     GET and DELETE is switched off on it, for all its users: the SDK's retry policy must be
     the only one in force.
+    ``allow_tracking`` is accepted for code written for the official SDK, where
+    ``allow_tracking=False`` turns its telemetry off. It does nothing here: this SDK sends
+    no telemetry.
     The key is masked in every repr and scrubbed from errors and logs; a key shorter
     than 8 characters is not scrubbed (it would garble unrelated text).
     Use ``async with AsyncComposio() as composio:`` or call :meth:`aclose`.
@@ -186,7 +281,9 @@ class AsyncComposio:
         verify: bool | ssl.SSLContext = True,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         idempotency_header: str = DEFAULT_IDEMPOTENCY_HEADER,
+        allow_tracking: bool = True,
     ) -> None:
+        _check_client_arguments(api_key, base_url, provider, allow_tracking, default_headers, http_session)
         self.options: ClientOptions = resolve_options(
             api_key=api_key, base_url=base_url, timeout=timeout, connect_timeout=connect_timeout,
             max_retries=max_retries, max_connections=max_connections, default_headers=default_headers,
@@ -211,6 +308,7 @@ class AsyncComposio:
 
             self.modifiers = normalize_modifiers(modifiers)
         self.sessions = AsyncSessions(self, self._transport)
+        self._experimental: ExperimentalAPI | None = None
 
     def __repr__(self) -> str:
         return f"AsyncComposio(base_url={self.options.base_url!r}, closed={self.closed})"
@@ -231,18 +329,29 @@ class AsyncComposio:
         """Close the connection pool (unless it was passed in). Safe to call twice."""
         await self._transport.aclose()
 
+    @property
+    def experimental(self) -> ExperimentalAPI:
+        """The official SDK's ``composio.experimental``: ``@composio.experimental.tool``."""
+        if self._experimental is None:
+            from .experimental import ExperimentalAPI  # loaded when first used
+
+            self._experimental = ExperimentalAPI()
+        return self._experimental
+
     async def create(
         self,
         user_id: str,
         *,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
+        mcp: bool = False,
         timeout: float | None | Unset = UNSET,
-        **settings: Unpack[SessionSettings],
+        **settings: Unpack[SessionCreateSettings],
     ) -> AsyncSession:
         """Create a session: shortcut for :meth:`AsyncSessions.create`."""
         return await self.sessions.create(
-            user_id, custom_tools=custom_tools, custom_toolkits=custom_toolkits, timeout=timeout, **settings
+            user_id, custom_tools=custom_tools, custom_toolkits=custom_toolkits, mcp=mcp, timeout=timeout,
+            **settings,
         )
 
     async def use(
@@ -251,11 +360,12 @@ class AsyncComposio:
         *,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
+        mcp: bool = False,
         timeout: float | None | Unset = UNSET,
     ) -> AsyncSession:
         """Open an existing session: shortcut for :meth:`AsyncSessions.use`."""
         return await self.sessions.use(
-            session_id, custom_tools=custom_tools, custom_toolkits=custom_toolkits, timeout=timeout
+            session_id, custom_tools=custom_tools, custom_toolkits=custom_toolkits, mcp=mcp, timeout=timeout
         )
 
     async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:

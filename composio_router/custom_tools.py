@@ -16,6 +16,11 @@ echoes, and routes an executed slug to the tool that runs it (spec §5).
 Tools that call other tools take a :class:`SessionContext` (``async def`` tools) or
 :class:`SyncSessionContext` (``def`` tools, which run in a worker thread) parameter;
 it is injected at call time and is not part of the schema.
+
+A tool may also take one pydantic model as its whole input, as the official SDK declares
+them (``def grep(input: GrepInput, ctx)``): the model's JSON Schema is the input schema,
+the arguments are validated into an instance, and a second parameter, annotated or not,
+is the session context (see :mod:`._pydantic`; pydantic itself is never imported).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import anyio.lowlevel
 import anyio.to_thread
 import attrs
 
+from . import _pydantic
 from ._schema import NOT_JSON, TypeNode, UnsupportedAnnotationError, compile_annotation, json_value
 from .errors import CustomToolDefinitionError, CustomToolError, InvalidInputError, ToolNotFoundError
 from .models._converter import get_converter
@@ -219,10 +225,11 @@ def _final_slug(what: str, *parts: str) -> str:
 @attrs.frozen
 class _Param:
     name: str
-    node: TypeNode | None  # None: the injected session context
+    node: TypeNode | None  # None (and no model): the injected session context
     required: bool
     default: Any
     positional_only: bool
+    model: Any = None  # a pydantic model class: this parameter receives the whole input
 
 
 def _source_function(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -262,6 +269,9 @@ def _compile_signature(
             "module level"
         ) from exc
 
+    model_params = _model_input(signature, hints, what, is_async)
+    if model_params is not None:
+        return model_params
     params: list[_Param] = []
     properties: dict[str, Any] = {}
     required: list[str] = []
@@ -323,6 +333,58 @@ def _compile_signature(
     return tuple(params), input_schema
 
 
+def _model_input(
+    signature: inspect.Signature, hints: Mapping[str, Any], what: str, is_async: bool
+) -> tuple[tuple[_Param, ...], dict[str, Any]] | None:
+    """The official SDK's shape: one pydantic model as the whole input, then an optional context.
+
+    None when no parameter is annotated with a model (the signature is the schema then).
+    """
+    parameters = list(signature.parameters.values())
+    models = [p for p in parameters if _pydantic.is_model_class(_unwrap_annotated(hints.get(p.name)))]
+    if not models:
+        return None
+    model_param = models[0]
+    rest = [p for p in parameters if p is not model_param]
+    context_types = (SessionContext, SyncSessionContext)
+    if len(models) > 1 or len(rest) > 1 or (
+        rest and _annotation_of(rest[0], hints) not in (None, *context_types)
+    ):
+        raise CustomToolDefinitionError(
+            f"{what}: a tool whose input is a pydantic model takes that model and, optionally, "
+            "the session context (`def tool(input: MyInput, ctx)`); declare the other inputs "
+            "as fields of the model"
+        )
+    if model_param.kind in (model_param.VAR_POSITIONAL, model_param.VAR_KEYWORD):
+        raise CustomToolDefinitionError(f"{what}: the model input must be a named parameter")
+    model = _unwrap_annotated(hints[model_param.name])
+    try:
+        schema = _pydantic.model_input_schema(model)
+    except Exception as exc:  # a RootModel, or a model pydantic cannot describe
+        raise CustomToolDefinitionError(f"{what}: the input model {model.__name__} cannot be a tool input ({exc})") from exc
+    params = [_Param(model_param.name, None, True, None, model_param.kind is model_param.POSITIONAL_ONLY, model)]
+    if rest:
+        ctx = rest[0]
+        wanted = _annotation_of(ctx, hints)
+        if wanted is SessionContext and not is_async:
+            raise CustomToolDefinitionError(
+                f"{what}: parameter `{ctx.name}` is a SessionContext, whose methods are async, but the "
+                "tool is a plain `def`; annotate it SyncSessionContext (or leave it unannotated)"
+            )
+        if wanted is SyncSessionContext and is_async:
+            raise CustomToolDefinitionError(
+                f"{what}: parameter `{ctx.name}` is a SyncSessionContext, whose methods block, but the "
+                "tool is `async def`; annotate it SessionContext (or leave it unannotated)"
+            )
+        params.append(_Param(ctx.name, None, False, None, ctx.kind is ctx.POSITIONAL_ONLY))
+    return tuple(params), schema
+
+
+def _annotation_of(p: inspect.Parameter, hints: Mapping[str, Any]) -> Any:
+    """A parameter's annotation without ``Annotated``, or None when it has none."""
+    return _unwrap_annotated(hints[p.name]) if p.name in hints else None
+
+
 def _is_async_callable(fn: Callable[..., Any]) -> bool:
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
         getattr(fn, "__call__", None)  # noqa: B004 - an object with an async __call__
@@ -356,6 +418,9 @@ def _normalise_result(slug: str, result: Any) -> dict[str, Any]:
     if attrs.has(type(result)):
         data = _result_converter().unstructure(result)
         return data if isinstance(data, dict) else {"result": data}
+    if _pydantic.is_model(result):
+        dumped = _pydantic.dump_model(result)
+        return dumped if isinstance(dumped, dict) else {"result": dumped}
     if isinstance(result, enum.Enum):  # before str/int: StrEnum and IntEnum are both
         value = json_value(result)
         if value is not NOT_JSON:
@@ -396,6 +461,11 @@ class CustomTool(Generic[P, R]):
     @_accepted.default
     def _accepted_names(self) -> frozenset[str]:
         return frozenset(p.name for p in self._params if p.node is not None)
+
+    @property
+    def input_model(self) -> Any:
+        """The pydantic model that is this tool's whole input, or None (see :mod:`._pydantic`)."""
+        return next((p.model for p in self._params if p.model is not None), None)
 
     @classmethod
     def from_function(
@@ -502,7 +572,8 @@ class CustomTool(Generic[P, R]):
                 f"{type(arguments).__name__}"
             )
         problems: list[str] = []
-        unknown = [k for k in arguments if k not in self._accepted]
+        # A model input decides for itself which keys it takes (pydantic's `extra` setting).
+        unknown = [] if self.input_model is not None else [k for k in arguments if k not in self._accepted]
         if unknown:
             accepted = ", ".join(p.name for p in self._params if p.node is not None) or "none"
             problems.append(
@@ -512,14 +583,21 @@ class CustomTool(Generic[P, R]):
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         missing: list[str] = []
+        value: Any
         for p in self._params:
-            if p.node is None:
+            if p.model is not None:
+                instance, model_problems = _pydantic.validate_model(p.model, arguments)
+                if model_problems:
+                    problems.extend(model_problems)
+                    continue
+                value = instance
+            elif p.node is None:
                 if session is None:
                     raise InvalidInputError(
                         f"custom tool {slug} takes the session context (parameter `{p.name}`); "
                         "run it with session=... or through a session's execute()"
                     )
-                value: Any = SessionContext(session) if self.is_async else SyncSessionContext(session, _loop_token())
+                value = SessionContext(session) if self.is_async else SyncSessionContext(session, _loop_token())
             elif p.name in arguments:
                 raw = arguments[p.name]
                 problem = p.node.check(raw, p.name)

@@ -5,12 +5,14 @@ domain errors for things the SDK decides locally before or after a request:
 
     ComposioError
     ├── ConfigurationError          bad client setup (no API key, non-http base URL)
+    │   └── MCPDestinationError     mcp=True, but the session's MCP URL is not on the API origin
     ├── InvalidInputError           bad call arguments, raised before any request is sent
     │   ├── BatchLimitError         more than 20 items in a multi-execute batch
     │   ├── CustomToolDefinitionError  a custom tool or toolkit that breaks the slug rules
     │   └── ToolNotFoundError       a slug that names no tool the call can route to
     ├── ClientClosedError           the client was closed
     ├── PortalDeadlockError         a sync client called from its own event-loop thread
+    │   └── EventLoopBlockedError   the loop that must run a call is blocked (by its caller)
     ├── CustomToolError             a custom tool raised while running
     │   └── CustomToolTimeoutError  it did not finish within the call's deadline
     ├── ConnectionRequestError
@@ -57,8 +59,10 @@ __all__ = [
     "CustomToolDefinitionError",
     "CustomToolError",
     "CustomToolTimeoutError",
+    "EventLoopBlockedError",
     "InternalServerError",
     "InvalidInputError",
+    "MCPDestinationError",
     "NotFoundError",
     "PermissionDeniedError",
     "PortalDeadlockError",
@@ -193,6 +197,20 @@ class ConfigurationError(ComposioError, ValueError):
     """The client cannot be built as asked: missing API key, unusable base URL, bad option."""
 
 
+class MCPDestinationError(ConfigurationError):
+    """``mcp=True``, but the session's MCP URL is on another origin than the API.
+
+    The API key is never sent to another origin (spec §1.3), so ``session.mcp.headers``
+    would be empty and an MCP client could not authenticate. Both origins are named
+    (``mcp_origin``, ``api_origin``); the key never is. The official SDK's name.
+    """
+
+    def __init__(self, message: str, *, mcp_origin: str, api_origin: str) -> None:
+        super().__init__(message)
+        self.mcp_origin = scrub_text(mcp_origin)
+        self.api_origin = scrub_text(api_origin)
+
+
 class InvalidInputError(ComposioError, ValueError):
     """A call's arguments are wrong; raised before anything is sent."""
 
@@ -229,6 +247,20 @@ class PortalDeadlockError(ComposioError, RuntimeError):
     for the loop it is blocking. Inside async code use the async API (the tool's
     ``SessionContext``, or an ``AsyncComposio``); a plain ``def`` custom tool runs in a
     worker thread and may call the sync client.
+    """
+
+
+class EventLoopBlockedError(PortalDeadlockError):
+    """A call could not run: the event loop that owns the client is blocked, usually by the caller.
+
+    A client's calls run on the event loop that owns its connection pool (an
+    ``AsyncComposio``'s own loop, or the sync facade's background loop). When that
+    loop's thread is stuck in a blocking call, typically one that waits for this very
+    call (a blocking ``graph.invoke(...)`` in a notebook cell, whose tools were built
+    with ``AsyncComposio``), the call cannot start. It fails at once when the caller is
+    on that thread, otherwise once the loop has not responded for the call's timeout.
+    The message says what to do: use the async entry point on that loop, or build the
+    tools with the sync facade, whose loop runs in its own thread.
     """
 
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import contextvars
 import math
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import anyio
@@ -55,6 +56,7 @@ __all__ = [
     "MULTI_EXECUTE_SLUG",
     "Endpoint",
     "Executor",
+    "model_calls",
     "worker_threads",
 ]
 
@@ -118,10 +120,28 @@ if hasattr(os, "register_at_fork"):
 _IN_SYNC_TOOL: contextvars.ContextVar[bool] = contextvars.ContextVar("composio_router_in_sync_tool", default=False)
 """True in a ``def`` tool's thread; the calls it makes through its context carry it to the loop."""
 
+_MODEL_CALLS: contextvars.ContextVar[bool] = contextvars.ContextVar("composio_router_model_calls", default=False)
+"""True while a model's tool calls run (:func:`model_calls`). A context variable, not a
+parameter, so it reaches every request of the batch (task groups copy the context) without
+threading a flag through the public ``multi_execute``."""
+
+
+@contextlib.contextmanager
+def model_calls() -> Iterator[None]:
+    """Within it, calls come from a model (a provider's tool calls): their remote ``/execute``
+    requests carry ``enable_auto_workbench_offload``, as the official SDKs send it (spec §4.7),
+    so a too-large result becomes a workbench preview. A custom tool's own calls do not."""
+    token = _MODEL_CALLS.set(True)
+    try:
+        yield
+    finally:
+        _MODEL_CALLS.reset(token)
+
 
 def _as_sync_tool(fn: Callable[[], T]) -> Callable[[], T]:
     def run() -> T:
         _IN_SYNC_TOOL.set(True)  # in the worker's own copy of the context: it never leaks out
+        _MODEL_CALLS.set(False)  # the tool's own calls were not made by the model
         return fn()
 
     return run
@@ -255,6 +275,9 @@ class Executor:
         body: dict[str, Any] = {_SLUG_KEY[endpoint]: tool_slug, "arguments": arguments}
         if account is not None:
             body["account"] = account
+        if endpoint == "execute" and _MODEL_CALLS.get():
+            # Sent only for a model's calls, as the official SDKs do; execute_meta has no such field.
+            body["enable_auto_workbench_offload"] = True
         if input_responses is not None:
             body["input_responses"] = dict(input_responses)
         if request_state is not None:
@@ -285,7 +308,11 @@ class Executor:
         try:
             with anyio.fail_after(seconds):
                 if bound.is_async:
-                    return await bound.run_async()
+                    token = _MODEL_CALLS.set(False)  # the tool's own calls were not made by the model
+                    try:
+                        return await bound.run_async()
+                    finally:
+                        _MODEL_CALLS.reset(token)
                 if _IN_SYNC_TOOL.get():
                     # Called from inside a `def` tool (through its SyncSessionContext): its caller
                     # holds a budget thread while it waits, so 20 such callers would wait forever

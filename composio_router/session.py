@@ -4,8 +4,9 @@ Methods are thin on purpose: check the arguments, then hand the work to the modu
 that owns it. How a tool call runs is :mod:`.execution`'s job, batches are
 :mod:`.fanout`'s, a model's tool calls :mod:`.tool_calls`', the tool cache
 :mod:`._session_tools`', search splitting :mod:`._search`', workbench files
-:mod:`._files`', the configuration body :mod:`.session_config`'s. Retries, deadlines
-and error mapping live in the transport, once.
+:mod:`.files`' (under ``session.experimental``, as the official SDK places them), the
+configuration body :mod:`.session_config`'s. Retries, deadlines and error mapping live
+in the transport, once.
 """
 
 from __future__ import annotations
@@ -25,21 +26,21 @@ from ._checks import (
     proxy_parameter,
 )
 from ._config import url_origin
-from ._files import WorkbenchFiles
 from ._retry import Idempotency
 from ._routes import session_path
 from ._search import check_queries, check_toolkit_slugs, merge_searches, search_bodies
 from ._session_tools import SessionTools
 from ._transport import encode_query
-from .connections import AsyncConnectionRequest
+from .connections import AsyncConnectionRequest, fetch_connected_account
 from .errors import ConflictError, InvalidInputError, SessionConfigConflictError, scrub_text
-from .execution import META_TOOL_SLUGS, Executor
+from .execution import META_TOOL_SLUGS, Executor, model_calls
+from .experimental import AsyncSessionExperimental
+from .files import AsyncSessionFiles
 from .models._converter import structure_response
 from .models._unset import UNSET, Unset
 from .models.batch import BatchItemResult, MultiExecuteResult, ToolCall
-from .models.connections import AuthLink
+from .models.connections import AuthLink, ConnectedAccount
 from .models.execution import ExecuteResult, ProxyExecuteResult, ProxyMethod
-from .models.files import FilesPage, RemoteFile
 from .models.pages import Page
 from .models.search import SearchResponse
 from .models.session import (
@@ -113,14 +114,23 @@ class AsyncSession:
         self._custom = custom_tools
         self._tools = SessionTools(transport, self._path, custom_tools)
         self._executor = Executor(transport, self._path, custom_tools, context=self)
-        self._files = WorkbenchFiles(transport, self._path)
+        self._assistive_prompt: str | None = None
+        self.experimental = AsyncSessionExperimental(
+            AsyncSessionFiles(transport, self._path), lambda: self._assistive_prompt
+        )
+        """The official SDK's ``session.experimental``: ``files`` (the workbench's file mount:
+        list, upload, download, delete) and ``assistive_prompt``."""
         self._apply_info(info)
 
     def _apply_info(self, info: SessionInfo) -> None:
         self.info = info
         """The last session object the server returned."""
-        if self._custom is not None and info.experimental is not None:
-            self._custom.apply_echo(info.experimental.custom_tools or (), info.experimental.custom_toolkits or ())
+        if info.experimental is not None:
+            if info.experimental.assistive_prompt is not None:
+                # Only create's answer carries it: later answers (update, refresh) must not erase it.
+                self._assistive_prompt = info.experimental.assistive_prompt
+            if self._custom is not None:
+                self._custom.apply_echo(info.experimental.custom_tools or (), info.experimental.custom_toolkits or ())
 
     # -- properties ---------------------------------------------------------------------
 
@@ -156,12 +166,6 @@ class AsyncSession:
         if url_origin(self.info.mcp.url) == self._transport.options.origin:
             headers["x-api-key"] = self._transport.options.api_key
         return McpServer(type=self.info.mcp.type, url=self.info.mcp.url, headers=headers)
-
-    @property
-    def assistive_prompt(self) -> str | None:
-        """The generated system prompt (only present right after create)."""
-        exp = self.info.experimental
-        return exp.assistive_prompt if exp is not None else None
 
     def __repr__(self) -> str:
         # Scrubbed: both ids come from the server, which could echo the key in them.
@@ -204,7 +208,8 @@ class AsyncSession:
         mods = self._modifiers(modifiers)
         # Tools that run themselves (LangChain's) call back through this runner, with the
         # execute modifiers of this call.
-        binding = ToolBinding(runner=SessionToolRunner(self.multi_execute, modifiers), mcp=self.mcp)
+        runner = SessionToolRunner(self._run_model_calls, modifiers, timeout=self._transport.options.timeout)
+        binding = ToolBinding(runner=runner, mcp=self.mcp)
         return provider.wrap_tools(await self.get_meta_tools(), modifiers=mods, binding=binding)
 
     async def handle_tool_calls(
@@ -234,8 +239,17 @@ class AsyncSession:
         if chosen.needs_tool_schemas:
             schemas = {t.slug: t.input_parameters for t in await self.get_meta_tools()}
             calls = chosen.prepare_calls(calls, schemas)
-        outputs = await execute_tool_calls(self.multi_execute, calls, modifiers=modifiers, timeout=timeout)
+        outputs = await execute_tool_calls(self._run_model_calls, calls, modifiers=modifiers, timeout=timeout)
         return chosen.format_results(outputs)
+
+    async def _run_model_calls(
+        self, calls: Sequence[ToolCall], *, modifiers: Modifiers = None, timeout: float | None | Unset = UNSET
+    ) -> MultiExecuteResult:
+        """:meth:`multi_execute` for the calls a model made: their remote requests carry
+        ``enable_auto_workbench_offload``, as the official SDKs send it for provider tool
+        calls (spec §4.7, §5), so a too-large result becomes a workbench preview."""
+        with model_calls():
+            return await self.multi_execute(calls, modifiers=modifiers, timeout=timeout)
 
     def custom_tools(self, toolkit: str | None = None) -> list[RegisteredCustomTool]:
         """The custom tools bound to this session, with final ``LOCAL_…`` slugs and schemas."""
@@ -506,6 +520,37 @@ class AsyncSession:
             toolkit=toolkit,
         )
 
+    async def ensure_connected(
+        self,
+        toolkit: str,
+        *,
+        callback_url: str | None = None,
+        alias: str | None = None,
+        timeout: float | None | Unset = UNSET,
+    ) -> ConnectedAccount | AsyncConnectionRequest | None:
+        """The user's active connection to ``toolkit``, or a request to complete one.
+
+        As the TypeScript SDK's ``ensureConnected``: reads the toolkit's state
+        (``GET …/toolkits``); a connected toolkit gives its :class:`ConnectedAccount`, a
+        toolkit that needs no authentication gives ``None``, and any other starts a link
+        (:meth:`authorize`) and gives its :class:`AsyncConnectionRequest`: send the user to
+        its ``redirect_url`` and ``await request.wait_for_connection()``. An unknown or
+        disallowed toolkit raises :class:`InvalidInputError`. ``timeout`` bounds each request.
+        """
+        check_slug(toolkit, "toolkit")
+        page = await self.toolkits(toolkits=[toolkit], timeout=timeout)
+        item = next((t for t in page.items if t.slug.lower() == toolkit.lower()), None)
+        if item is None or not item.enabled:
+            raise InvalidInputError(
+                f"toolkit {toolkit!r} is not available in this session (unknown, or not allowed by its toolkits filter)"
+            )
+        if item.is_no_auth:
+            return None
+        connection = item.connection
+        if connection is not None and connection.is_active and connection.connected_account is not None:
+            return await fetch_connected_account(self._transport, connection.connected_account.id, timeout=timeout)
+        return await self.authorize(toolkit, callback_url=callback_url, alias=alias, timeout=timeout)
+
     async def toolkits(
         self,
         *,
@@ -518,7 +563,10 @@ class AsyncSession:
     ) -> Page[ToolkitInfo]:
         """One page of the session's toolkits and their connection state.
 
-        Pass the page's ``next_cursor`` back for the next one, or use :meth:`iter_toolkits`.
+        Each item has the wire's fields and the official SDK's view: ``logo``,
+        ``is_no_auth`` and ``connection`` (``is_active``, ``auth_config``,
+        ``connected_account``). Pass the page's ``next_cursor`` back for the next one,
+        or use :meth:`iter_toolkits`.
         """
         if toolkits is not None and (isinstance(toolkits, str) or not all(isinstance(t, str) and t for t in toolkits)):
             raise InvalidInputError("toolkits must be a list of toolkit slugs")
@@ -562,61 +610,6 @@ class AsyncSession:
         async for item in iterate_pages(page, self._transport.seconds(timeout), "toolkits"):
             yield item
 
-    # -- workbench files ----------------------------------------------------------------------------
-
-    async def list_files(
-        self,
-        prefix: str | None = None,
-        *,
-        mount_id: str = "files",
-        cursor: str | None = None,
-        limit: int | None = None,
-        timeout: float | None | Unset = UNSET,
-    ) -> FilesPage:
-        """One page of the files in a workbench mount (``/mnt/files`` in the sandbox)."""
-        return await self._files.list_page(prefix, mount_id=mount_id, cursor=cursor, limit=limit, timeout=timeout)
-
-    async def iter_files(
-        self,
-        prefix: str | None = None,
-        *,
-        mount_id: str = "files",
-        limit: int | None = None,
-        timeout: float | None | Unset = UNSET,
-    ) -> AsyncIterator[RemoteFile]:
-        """Every file of a mount, across pages; ``timeout`` bounds the whole walk."""
-        async def page(cursor: str | None, remaining: float | None) -> FilesPage:
-            return await self.list_files(prefix, mount_id=mount_id, cursor=cursor, limit=limit, timeout=remaining)
-
-        async for item in iterate_pages(page, self._transport.seconds(timeout), "files"):
-            yield item
-
-    async def upload_file(
-        self,
-        path: str,
-        content: bytes,
-        *,
-        mimetype: str | None = None,
-        mount_id: str = "files",
-        timeout: float | None | Unset = UNSET,
-    ) -> RemoteFile:
-        """Store ``content`` at ``path`` in the mount (a presigned PUT; no API key leaves for storage)."""
-        return await self._files.upload(path, content, mimetype=mimetype, mount_id=mount_id, timeout=timeout)
-
-    async def download_file(
-        self, path: str, *, mount_id: str = "files", timeout: float | None | Unset = UNSET
-    ) -> bytes:
-        """The bytes of a file in the mount (a presigned GET, without credentials).
-
-        Files larger than the client's ``max_response_bytes`` raise
-        :class:`APIResponseTooLargeError`; raise the limit to fetch them.
-        """
-        return await self._files.download(path, mount_id=mount_id, timeout=timeout)
-
-    async def delete_file(self, path: str, *, mount_id: str = "files", timeout: float | None | Unset = UNSET) -> None:
-        """Delete a file from the mount; deleting a missing file succeeds."""
-        await self._files.delete(path, mount_id=mount_id, timeout=timeout)
-
     # -- lifecycle and configuration -------------------------------------------------------------
 
     async def refresh(self, *, timeout: float | None | Unset = UNSET) -> SessionInfo:
@@ -637,11 +630,13 @@ class AsyncSession:
         """Change the session's configuration (``PATCH``), keeping what is not given.
 
         ``settings`` are those of :meth:`AsyncSessions.create` (see
-        :class:`~composio_router.session_config.SessionSettings`). A setting left out
-        keeps the stored value; a value replaces it (maps are replaced whole); ``None``
-        removes the override, for the settings the API lets you remove
-        (``connected_accounts``, ``manage_connections``, ``workbench``,
-        ``multi_account``, ``proxy_execute``, ``experimental``). With
+        :class:`~composio_router.session_config.SessionSettings`), in any of their forms
+        (``toolkits={"enable": [...]}``, ``sandbox={...}``, ``execute={...}``, ...). A
+        setting left out keeps the stored value; a value replaces it (maps and ``hooks``
+        are replaced whole); ``None`` removes the override, for the settings the API lets
+        you remove (``connected_accounts``, ``manage_connections``,
+        ``workbench``/``sandbox``, ``multi_account``, ``proxy_execute``, ``experimental``,
+        ``hooks``). With
         ``expected_config_version``, a concurrent change raises
         :class:`SessionConfigConflictError` (409) instead of being overwritten.
         Retried only when it provably did not run (a refused connection, a 429), or, given
@@ -676,14 +671,17 @@ class AsyncSession:
         self._tools.invalidate()  # the tool set may have changed
         return info
 
-    async def config_history(
+    async def list_config_history(
         self,
         *,
         cursor: str | None = None,
         limit: int | None = None,
         timeout: float | None | Unset = UNSET,
     ) -> Page[ConfigHistoryEntry]:
-        """One page of past configurations, newest first."""
+        """One page of the session's configurations, newest first; the live one is ``is_current``.
+
+        Pass the page's ``next_cursor`` back as ``cursor``, or use :meth:`iter_config_history`.
+        """
         check_cursor(cursor)
         query = encode_query({"cursor": cursor, "limit": check_limit(limit, _HISTORY_PAGE_MAX)})
         data = await self._transport.request(
@@ -696,7 +694,7 @@ class AsyncSession:
     ) -> AsyncIterator[ConfigHistoryEntry]:
         """Every past configuration, newest first, across pages; ``timeout`` bounds the whole walk."""
         async def page(cursor: str | None, remaining: float | None) -> Page[ConfigHistoryEntry]:
-            return await self.config_history(cursor=cursor, limit=limit, timeout=remaining)
+            return await self.list_config_history(cursor=cursor, limit=limit, timeout=remaining)
 
         async for item in iterate_pages(page, self._transport.seconds(timeout), "config history"):
             yield item

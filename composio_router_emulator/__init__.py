@@ -18,6 +18,7 @@ from __future__ import annotations
 from ._catalog import Catalog, ToolDef, ToolkitDef
 from ._emulator import Emulator
 from ._faults import Fault, Faults
+from ._hooks import HookCheck
 from ._journal import Journal, JournalEntry
 from ._state import StoredAccount, StoredSession
 
@@ -26,6 +27,7 @@ __all__ = [
     "Emulator",
     "Fault",
     "Faults",
+    "HookCheck",
     "Journal",
     "JournalEntry",
     "StoredAccount",

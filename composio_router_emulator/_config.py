@@ -13,6 +13,7 @@ from typing import Any
 
 from ._catalog import Catalog, ToolDef
 from ._customs import CUSTOM_TOOL, CUSTOM_TOOLKIT
+from ._hooks import HOOKS_SCHEMA
 from ._validation import (
     Arr,
     Bool,
@@ -168,11 +169,24 @@ _COMMON = {
     "search": opt(Obj({"enable": opt(Bool())})),
     "execute": opt(Obj({"enable_multi_execute": opt(Bool())})),
 }
-CREATE_SCHEMA = Obj({"user_id": req(Str(1)), **_COMMON, "experimental": opt(_EXPERIMENTAL_CREATE)})
+# `hooks` (spec §13) is outside S3's types; the official SDK sends it as an extra root field.
+CREATE_SCHEMA = Obj(
+    {
+        "user_id": req(Str(1)),
+        **_COMMON,
+        "experimental": opt(_EXPERIMENTAL_CREATE),
+        "hooks": opt(Arr(HOOKS_SCHEMA)),
+    }
+)
 # PATCH is validated in "patch" mode (null accepted on every member: "remove the override",
 # spec §14 #8) and takes the opt-in precondition ``expected_config_version`` (§4.3).
 PATCH_SCHEMA = Obj(
-    {**_COMMON, "experimental": opt(_EXPERIMENTAL_PATCH), "expected_config_version": opt(Int(1))}
+    {
+        **_COMMON,
+        "experimental": opt(_EXPERIMENTAL_PATCH),
+        "expected_config_version": opt(Int(1)),
+        "hooks": opt(Arr(HOOKS_SCHEMA), nullable=True),  # null removes every hook
+    }
 )
 
 DEFAULT_MC: dict[str, Any] = {
@@ -298,7 +312,7 @@ def create_config(body: Mapping[str, Any]) -> dict[str, Any]:
 def apply_fields(cfg: dict[str, Any], body: Mapping[str, Any]) -> None:
     """Apply the config members of a create or PATCH body onto ``cfg`` (in place)."""
     for key, val in body.items():
-        if key in ("user_id", "experimental", "expected_config_version"):
+        if key in ("user_id", "experimental", "expected_config_version", "hooks"):
             continue
         if key == "toolkits":
             resp = _filter_resp(val) if val is not None else None
@@ -466,6 +480,11 @@ def semantic_errors(
             "proxy_execute.enable=false conflicts with workbench.enable_proxy_execution=true"
         )
     exp = body.get("experimental") or {}
+    if exp.get("session_config_id") is not None and "hooks" in body:
+        errs.append("hooks cannot be combined with experimental.session_config_id")
+    ids = [h["id"] for h in body.get("hooks") or ()]
+    if len(ids) != len(set(ids)):
+        errs.append("hooks: hook ids must be unique within the session")
     if exp.get("session_config_id") is not None:
         inline = [k for k in ("toolkits", "tools", "tags") if body.get(k) is not None]
         if inline:

@@ -19,6 +19,7 @@ from ._catalog import Catalog
 from ._demo_tools import build_demo_catalog
 from ._engine import Engine
 from ._faults import Faults
+from ._hooks import HookJudge
 from ._idempotency import IdempotencyStore
 from ._inflight import INFLIGHT
 from ._journal import Journal
@@ -52,6 +53,12 @@ class Emulator:
 
     Every session's ``mcp.url`` is served too (MCP Streamable HTTP, same ``x-api-key``);
     ``mcp_page_size`` is how many tools one ``tools/list`` page holds.
+
+    Session hooks (spec §13) are evaluated by a deterministic rule (a ``condition_check``
+    blocks when a phrase its condition quotes occurs in the call; see
+    :mod:`composio_router_emulator._hooks`). ``hook_judge`` replaces that rule: a function
+    of a :class:`HookCheck` returning True to block (or an awaitable of it); it can also be
+    set later, ``emu.hook_judge = ...``.
     """
 
     def __init__(
@@ -69,6 +76,7 @@ class Emulator:
         ssl_context: ssl.SSLContext | None = None,
         idempotency_header: str | None = None,
         mcp_page_size: int = 100,
+        hook_judge: HookJudge | None = None,
     ) -> None:
         if auto_complete_after_polls is not None and auto_complete_after_polls < 1:
             raise ValueError("auto_complete_after_polls must be >= 1 or None")
@@ -80,6 +88,7 @@ class Emulator:
         state = State(catalog)
         engine = Engine(state, index)
         engine.multi_execute_limit = multi_execute_limit
+        engine.hook_judge = hook_judge
         self._rt = Runtime(
             state=state,
             engine=engine,
@@ -225,6 +234,17 @@ class Emulator:
     @multi_execute_limit.setter
     def multi_execute_limit(self, value: int) -> None:
         self._rt.engine.multi_execute_limit = value
+
+    @property
+    def hook_judge(self) -> HookJudge | None:
+        """The function that decides session hooks (None: the documented default rule)."""
+        return self._rt.engine.hook_judge
+
+    @hook_judge.setter
+    def hook_judge(self, judge: HookJudge | None) -> None:
+        if judge is not None and not callable(judge):
+            raise TypeError("hook_judge must be a function of a HookCheck, or None")
+        self._rt.engine.hook_judge = judge
 
     @property
     def catalog(self) -> Catalog:

@@ -20,6 +20,7 @@ import orjson
 from . import _meta_tools as meta
 from ._catalog import ToolCall, ToolDef, ToolError, check_arguments
 from ._customs import EMPTY, CustomSet
+from ._hooks import PROXY_TOOL, HookJudge, HookOutcome, blocked_answer, run_hooks
 from ._search import SearchIndex
 from ._state import State, StoredAccount, StoredSession
 from ._wire import ApiError, bad_request, iso, new_id
@@ -83,6 +84,8 @@ class Engine:
         self.index = index
         self.base_url = ""
         self.multi_execute_limit = 50
+        # Decides whether a session hook blocks a call; None: the documented default rule.
+        self.hook_judge: HookJudge | None = None
         self._meta: dict[str, MetaHandler] = {
             meta.SEARCH: self._meta_search,
             meta.SCHEMAS: self._meta_schemas,
@@ -130,6 +133,9 @@ class Engine:
                 f"Tool {slug} is not allowed by this session's configuration",
                 "ToolRouter_ToolNotAllowed",
             )
+        before = await self._hooks(session, "before_execute", tool, arguments)
+        if before.blocking is not None:
+            return blocked_answer(before.blocking, "before_execute", before.results)
         once_key = self._once_key(session, tool, account)
         rule = self.approval_rule(session, slug, once_key)
         if rule == "deny":
@@ -146,7 +152,28 @@ class Engine:
             if rule == "ask_once":
                 session.approved.add(once_key)
         data, error = await self.run_app_tool(session, tool, arguments, account)
-        return failed(error, data) if error is not None else completed(data)
+        after = await self._hooks(session, "after_execute", tool, arguments, data)
+        hook_results = before.results + after.results
+        if after.blocking is not None:
+            return blocked_answer(after.blocking, "after_execute", hook_results)
+        result = failed(error, data) if error is not None else completed(data)
+        if hook_results:
+            result["hook_results"] = hook_results
+        return result
+
+    async def _hooks(
+        self,
+        session: StoredSession,
+        stage: str,
+        tool: ToolDef,
+        arguments: Mapping[str, Any],
+        result: Mapping[str, Any] | None = None,
+    ) -> HookOutcome:
+        """The session's ``stage`` hooks on one app tool call (spec §13, see :mod:`._hooks`)."""
+        return await run_hooks(
+            session.hooks, stage, self.hook_judge, tool_slug=tool.slug, toolkit=tool.toolkit,
+            arguments=arguments, result=result,
+        )
 
     async def run_meta(
         self,
@@ -601,11 +628,17 @@ class Engine:
             account = item.get("account")
             account = account if isinstance(account, str) else None
             arguments = item.get("arguments") or {}
-            error = await self._multi_gate(session, slug, arguments, account, approve)
+            tool = self.catalog.tools[slug]
+            before = await self._hooks(session, "before_execute", tool, arguments)
+            if before.blocking is not None:
+                error = blocked_answer(before.blocking, "before_execute", before.results)["message"]
+            else:
+                error = await self._multi_gate(session, slug, arguments, account, approve)
             if error is None:
-                data, error = await self.run_app_tool(
-                    session, self.catalog.tools[slug], arguments, account
-                )
+                data, error = await self.run_app_tool(session, tool, arguments, account)
+                after = await self._hooks(session, "after_execute", tool, arguments, data)
+                if after.blocking is not None:
+                    data, error = {}, blocked_answer(after.blocking, "after_execute", [])["message"]
         entry: dict[str, Any] = {
             "index": index,
             "tool_slug": slug if isinstance(slug, str) else "",
@@ -785,7 +818,7 @@ class Engine:
         self, session: StoredSession, args: Mapping[str, Any], customs: CustomSet
     ) -> tuple[Any, str | None]:
         try:
-            return self.proxy(session, args), None
+            return await self.proxy_hooked(session, args), None
         except ApiError as exc:
             raise ToolError(exc.message) from None
 
@@ -797,6 +830,29 @@ class Engine:
         }
 
     # --- proxy ------------------------------------------------------------------------------------
+
+    async def proxy_hooked(self, session: StoredSession, body: Mapping[str, Any]) -> dict[str, Any]:
+        """:meth:`proxy` behind the session's hooks (spec §13): a blocked request has no status."""
+        slug = body["toolkit_slug"]
+        arguments = {k: body[k] for k in ("method", "endpoint", "body", "parameters") if k in body}
+        before = await run_hooks(
+            session.hooks, "before_execute", self.hook_judge, tool_slug=PROXY_TOOL, toolkit=slug,
+            arguments=arguments,
+        )
+        if before.blocking is not None:
+            return blocked_answer(before.blocking, "before_execute", before.results, with_log_id=False)
+        out = self.proxy(session, body)
+        data = out.get("data")
+        after = await run_hooks(
+            session.hooks, "after_execute", self.hook_judge, tool_slug=PROXY_TOOL, toolkit=slug,
+            arguments=arguments, result=data if isinstance(data, dict) else {"data": data},
+        )
+        results = before.results + after.results
+        if after.blocking is not None:
+            return blocked_answer(after.blocking, "after_execute", results, with_log_id=False)
+        if results:
+            out["hook_results"] = results
+        return out
 
     def proxy(self, session: StoredSession, body: Mapping[str, Any]) -> dict[str, Any]:
         slug = body["toolkit_slug"]

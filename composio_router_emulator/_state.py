@@ -148,6 +148,8 @@ class StoredSession:
     files: dict[str, dict[str, StoredFile]] = attrs.field(factory=dict)
     # Permission keys (``SLUG:account``) the user approved under an "ask once" rule.
     approved: set[str] = attrs.field(factory=set)
+    # The session's hooks (spec §13), as sent on create or the last PATCH that set them.
+    hooks: list[dict[str, Any]] = attrs.field(factory=list)
 
 
 @attrs.define(eq=False)

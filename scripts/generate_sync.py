@@ -5,8 +5,10 @@
 
 How it works. The generator reads the package's SOURCE with :mod:`ast` (it imports
 nothing from the package): every public top-level module is scanned for public
-classes named ``Async<Name>`` that define coroutine methods or async generators.
-Each gets a twin ``<Name>`` in ``_sync.py``, derived member by member:
+classes named ``Async<Name>`` that define coroutine methods or async generators, or
+that hand out such a class (a public attribute or property typed with it: without a
+twin, the facade would pass the async object on). Each gets a twin ``<Name>`` in
+``_sync.py``, derived member by member:
 
 * ``async def m`` becomes ``def m`` with the same parameters (``*args`` and
   ``**kwargs: Unpack[SomeTypedDict]`` included), defaults and docstring, running
@@ -21,7 +23,8 @@ Each gets a twin ``<Name>`` in ``_sync.py``, derived member by member:
   annotation, the parameter they are assigned from, or the class they construct.
 * Annotations and defaults are copied as source text, with ``Async<Name>`` renamed to
   its twin and ``AsyncIterator``/``AsyncIterable`` to ``Iterator``/``Iterable``;
-  values of twin types are wrapped, and every name the text uses is imported from
+  values of twin types are wrapped (in a union with other types, the twin member is
+  told apart with ``isinstance``), and every name the text uses is imported from
   where the async module imports it (under ``TYPE_CHECKING`` when only annotations
   need it).
 
@@ -174,8 +177,13 @@ class SourceClass:
 
 
 def discover(package_dir: Path = PACKAGE_DIR) -> list[SourceClass]:
-    """Public ``Async*`` classes with async members, in the package's public modules."""
-    found: list[SourceClass] = []
+    """Public ``Async*`` classes that need a twin, in the package's public modules.
+
+    A class needs one when it has async members, or when it hands out objects that need
+    one (a public attribute or property typed with such a class): otherwise the facade
+    would hand the async object out, and its coroutines with it.
+    """
+    candidates: list[SourceClass] = []
     for path in sorted(package_dir.glob("*.py")):
         if path.name.startswith("_"):
             continue
@@ -184,13 +192,54 @@ def discover(package_dir: Path = PACKAGE_DIR) -> list[SourceClass]:
             continue  # parsing is most of the run time: skip modules that cannot qualify
         source = Source(f"{PACKAGE}.{path.stem}", path, data)
         for node in source.tree.body:
-            if (
-                isinstance(node, ast.ClassDef)
-                and re.fullmatch(r"Async[A-Z]\w*", node.name)
-                and any(isinstance(n, ast.AsyncFunctionDef) for n in node.body)
+            if isinstance(node, ast.ClassDef) and re.fullmatch(r"Async[A-Z]\w*", node.name):
+                candidates.append(SourceClass(source, node, node.name.removeprefix("Async")))
+    needed = {
+        c.name for c in candidates if any(isinstance(n, ast.AsyncFunctionDef) for n in c.node.body)
+    }
+    grew = True
+    while grew:  # a holder of a holder needs a twin too
+        grew = False
+        for c in candidates:
+            if c.name not in needed and _hands_out(c.node) & needed:
+                needed.add(c.name)
+                grew = True
+    return [c for c in candidates if c.name in needed]
+
+
+def _hands_out(cls: ast.ClassDef) -> set[str]:
+    """The names in the types of a class's public properties and ``self.x`` attributes."""
+    names: set[str] = set()
+
+    def mention(node: ast.expr | None) -> None:
+        if node is not None:
+            names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+
+    for fn in cls.body:
+        if not isinstance(fn, Function):
+            continue
+        if [ast.unparse(d) for d in fn.decorator_list] == ["property"] and not fn.name.startswith("_"):
+            mention(fn.returns)
+        params = {a.arg: a.annotation for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+        for stmt in _own_statements(fn.body):
+            target = stmt.target if isinstance(stmt, ast.AnnAssign) else (
+                stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+            )
+            if not (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+                and not target.attr.startswith("_")
             ):
-                found.append(SourceClass(source, node, node.name.removeprefix("Async")))
-    return found
+                continue
+            assert isinstance(stmt, ast.Assign | ast.AnnAssign)
+            if isinstance(stmt, ast.AnnAssign):
+                mention(stmt.annotation)
+            if isinstance(stmt.value, ast.Name):
+                mention(params.get(stmt.value.id))
+            elif isinstance(stmt.value, ast.Call):
+                mention(stmt.value.func)
+    return names
 
 
 # --------------------------------------------------------------------------- imports
@@ -358,11 +407,18 @@ class Translator:
         if twin is not None:
             return f"self._wrap({twin}, {value})"
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            for this, other in ((node.left, node.right), (node.right, node.left)):
-                if isinstance(other, ast.Constant) and other.value is None:
-                    inner = self.wrap(this, value, where)
-                    if inner is not None:
-                        return f"None if {value} is None else {inner}"
+            members = _union_members(node)
+            present = [m for m in members if not (isinstance(m, ast.Constant) and m.value is None)]
+            if len(present) == 1 and len(members) == 2:  # `AsyncX | None`
+                inner = self.wrap(present[0], value, where)
+                if inner is not None:
+                    return f"None if {value} is None else {inner}"
+            # `A | AsyncX | None`: wrap the one member that is an async class, told by its type.
+            twins = [m for m in members if self.mentions_twin(m)]
+            twin = self.twin_of(twins[0], where) if len(twins) == 1 else None
+            if twin is not None:
+                assert isinstance(twins[0], ast.Name)
+                return f"self._wrap({twin}, {value}) if isinstance({value}, {twins[0].id}) else {value}"
         if (
             isinstance(node, ast.Subscript)
             and isinstance(node.value, ast.Name)
@@ -370,6 +426,13 @@ class Translator:
         ):
             return f"[{self.wrap(node.slice, 'item', where)} for item in {value}]"
         raise GeneratorError(f"{where}: cannot wrap a value of type {ast.unparse(node)}")
+
+
+def _union_members(node: ast.expr) -> list[ast.expr]:
+    """The members of ``A | B | C`` (a left-nested chain of ``|``)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return [*_union_members(node.left), *_union_members(node.right)]
+    return [node]
 
 
 def _words(names: list[str]) -> re.Pattern[str]:
@@ -680,11 +743,15 @@ def _client_init(tr: Translator, cls: SourceClass) -> list[str]:
     if init is None:
         return []
     sig = _signature(tr, cls, init)
+    # A client that takes a default `timeout` hands it to its portal: it also bounds how long a
+    # call waits for a loop that has stopped answering (PortalManager).
+    names = {a.arg for a in (*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs)}
+    timeout = ", timeout=timeout" if "timeout" in names else ""
     return [
         *_def("__init__", sig.params, "None"),
         *_docstring(tr, cls.source, init.body, BODY),
         *_call("async_client = ", cls.name, sig.forward),
-        f'{BODY}portal = PortalManager(async_client.aclose, name="composio-router-portal")',
+        f'{BODY}portal = PortalManager(async_client.aclose, name="composio-router-portal"{timeout})',
         f"{BODY}super().__init__(async_client, portal)",
         f"{BODY}portal.watch(self)",
     ]

@@ -209,7 +209,7 @@ async def test_update_and_config_history(session: AsyncSession, emulator: Emulat
     assert session.config.toolkits is not None and session.config.toolkits.disabled == ["slack"]
     await session.update(search=False)
     assert session.config_version == 3
-    history = await session.config_history()
+    history = await session.list_config_history()
     assert [h.version for h in history.items] == [3, 2, 1]
     assert history.items[0].is_current and not history.items[1].is_current
     all_versions = [h.version async for h in session.iter_config_history(limit=1)]

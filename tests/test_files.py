@@ -11,21 +11,22 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_files_round_trip(session: AsyncSession, emulator: Emulator) -> None:
-    stored = await session.upload_file("data/report.csv", b"a,b\n1,2\n", mimetype="text/csv")
+    files = session.experimental.files
+    stored = await files.upload(b"a,b\n1,2\n", remote_path="data/report.csv", mimetype="text/csv")
     assert stored.mount_relative_path == "data/report.csv"
     assert stored.sandbox_path.endswith("/data/report.csv")
-    await session.upload_file("notes.txt", b"hello")
+    await files.upload(b"hello", remote_path="notes.txt")
 
-    page = await session.list_files("data/")
+    page = await files.list("data/")
     assert [f.mount_relative_path for f in page.items] == ["data/report.csv"]
     assert page.items[0].size == 8
-    everything = [f.mount_relative_path async for f in session.iter_files(limit=1)]
+    everything = [f.mount_relative_path async for f in files.iter(limit=1)]
     assert sorted(everything) == ["data/report.csv", "notes.txt"]
 
-    assert await session.download_file("data/report.csv") == b"a,b\n1,2\n"
-    await session.delete_file("data/report.csv")
-    await session.delete_file("data/report.csv")  # missing file: still fine
-    assert [f.mount_relative_path async for f in session.iter_files()] == ["notes.txt"]
+    assert await (await files.download("data/report.csv")).read() == b"a,b\n1,2\n"
+    await files.delete("data/report.csv")
+    await files.delete("data/report.csv")  # missing file: still fine
+    assert [f.mount_relative_path async for f in files.iter()] == ["notes.txt"]
 
     storage = emulator.journal.find(path="/_storage/*")
     assert {e.method for e in storage} == {"PUT", "GET"}
@@ -39,5 +40,5 @@ async def test_files_round_trip(session: AsyncSession, emulator: Emulator) -> No
 async def test_bad_paths_refused_before_sending(session: AsyncSession, emulator: Emulator, path: str) -> None:
     before = len(emulator.journal)
     with pytest.raises(InvalidInputError):
-        await session.download_file(path)
+        await session.experimental.files.download(path)
     assert len(emulator.journal) == before

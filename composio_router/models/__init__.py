@@ -22,7 +22,15 @@ if TYPE_CHECKING:
         Workbench,
     )
     from .connections import AuthLink, ConnectedAccount, ConnectionStatus
-    from .execution import ExecuteResult, InputRequest, ProxyExecuteResult, ResultType
+    from .execution import (
+        BlockReason,
+        ExecuteResult,
+        HookResult,
+        InputRequest,
+        ProxyExecuteResult,
+        ResultType,
+    )
+    from .files import FilesPage, RemoteFile
     from .pages import Page
     from .search import (
         SearchResponse,
@@ -40,7 +48,12 @@ if TYPE_CHECKING:
         SessionInfo,
         SessionWarning,
     )
-    from .toolkits import ToolkitInfo
+    from .toolkits import (
+        ToolkitConnection,
+        ToolkitConnectionsDetails,
+        ToolkitConnectionState,
+        ToolkitInfo,
+    )
     from .tools import Tool, ToolkitRef
 
 # Each model module loads on first use: an attrs class costs about a millisecond to
@@ -52,14 +65,15 @@ _WHERE = {
     "ToolFilter": "config", "ToolkitFilter": "config", "Workbench": "config",
     "AuthLink": "connections", "ConnectedAccount": "connections", "ConnectionStatus": "connections",
     "ExecuteResult": "execution", "InputRequest": "execution", "ProxyExecuteResult": "execution",
-    "ResultType": "execution",
-    "Page": "pages",
+    "ResultType": "execution", "BlockReason": "execution", "HookResult": "execution",
+    "Page": "pages", "FilesPage": "files", "RemoteFile": "files",
     "SearchResponse": "search", "SearchResult": "search", "SearchWorkflow": "search",
     "ToolkitConnectionStatus": "search", "ToolSchemaRef": "search",
     "ConfigHistoryEntry": "session", "DeletedSession": "session", "McpServer": "session",
     "SessionConfig": "session", "SessionExperimental": "session", "SessionInfo": "session",
     "SessionWarning": "session",
-    "ToolkitInfo": "toolkits",
+    "ToolkitInfo": "toolkits", "ToolkitConnection": "toolkits",
+    "ToolkitConnectionState": "toolkits", "ToolkitConnectionsDetails": "toolkits",
     "Tool": "tools", "ToolkitRef": "tools",
 }
 
@@ -75,12 +89,15 @@ __all__ = [
     "UNSET",
     "AuthLink",
     "BatchItemResult",
+    "BlockReason",
     "ConfigHistoryEntry",
     "ConnectedAccount",
     "ConnectionStatus",
     "DeletedSession",
     "ExecuteResult",
     "Experimental",
+    "FilesPage",
+    "HookResult",
     "InputRequest",
     "InstantConfig",
     "ManageConnections",
@@ -91,6 +108,7 @@ __all__ = [
     "Permissions",
     "Preload",
     "ProxyExecuteResult",
+    "RemoteFile",
     "ResultType",
     "SearchResponse",
     "SearchResult",
@@ -103,7 +121,10 @@ __all__ = [
     "Tool",
     "ToolFilter",
     "ToolSchemaRef",
+    "ToolkitConnection",
+    "ToolkitConnectionState",
     "ToolkitConnectionStatus",
+    "ToolkitConnectionsDetails",
     "ToolkitFilter",
     "ToolkitInfo",
     "ToolkitRef",

@@ -20,22 +20,34 @@ It is built on first use, not at import: importing cattrs and generating hooks c
 tens of milliseconds that an application pays only once it talks to the API (the
 import-time target of the benchmarks). Field renames (camelCase islands in
 snake_case JSON) are declared per class with :func:`register_renames`, which only
-records them until the converter exists; never a blanket hook.
+records them until the converter exists; never a blanket hook. A class whose wire form
+differs by more than names (a ``blocked`` execute result spells its error ``message``)
+declares a :func:`register_wire_mapper`, applied to its raw JSON object before structuring.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from cattrs.preconf.orjson import OrjsonConverter
 
-__all__ = ["get_converter", "register_renames", "structure", "structure_response", "unstructure"]
+__all__ = [
+    "get_converter",
+    "register_renames",
+    "register_wire_mapper",
+    "structure",
+    "structure_response",
+    "unstructure",
+]
 
 T = TypeVar("T")
+WireMapper = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
 _renames: dict[type[Any], dict[str, str]] = {}
+_mappers: dict[type[Any], WireMapper] = {}
 _converter: OrjsonConverter | None = None
 _lock = threading.Lock()
 
@@ -113,6 +125,15 @@ def _apply_renames(conv: OrjsonConverter, cls: type[Any], python_to_wire: dict[s
     )
 
 
+def _apply_mapper(conv: OrjsonConverter, cls: type[Any], mapper: WireMapper) -> None:
+    base = conv.get_structure_hook(cls)
+
+    def structure_mapped(value: Any, type_: Any) -> Any:
+        return base(mapper(value) if isinstance(value, Mapping) else value, type_)
+
+    conv.register_structure_hook(cls, structure_mapped)
+
+
 def _build(*, detailed: bool = False) -> OrjsonConverter:
     from cattrs.preconf.orjson import make_converter
 
@@ -129,6 +150,8 @@ def _build(*, detailed: bool = False) -> OrjsonConverter:
     conv.register_structure_hook(float, _structure_float)
     for cls, python_to_wire in _renames.items():
         _apply_renames(conv, cls, python_to_wire)
+    for cls, mapper in _mappers.items():
+        _apply_mapper(conv, cls, mapper)
     return conv
 
 
@@ -207,4 +230,14 @@ def register_renames(cls: type[T], **python_to_wire: str) -> type[T]:
         for conv in (_converter, *_detailed):
             if conv is not None:
                 _apply_renames(conv, cls, python_to_wire)
+    return cls
+
+
+def register_wire_mapper(cls: type[T], mapper: WireMapper) -> type[T]:
+    """Rewrite a raw JSON object of ``cls`` (a fresh mapping, never in place) before structuring."""
+    with _lock:
+        _mappers[cls] = mapper
+        for conv in (_converter, *_detailed):
+            if conv is not None:
+                _apply_mapper(conv, cls, mapper)
     return cls

@@ -131,6 +131,11 @@ class BatchItemResult:
         """Seconds this item took."""
         return self.finished - self.started
 
+    @property
+    def blocked(self) -> bool:
+        """A session hook blocked this call: ``result.block_reason`` says which."""
+        return self.result is not None and self.result.blocked
+
     def raise_for_error(self) -> None:
         """Raise this item's exception, if it raised one."""
         if self.exception is not None:

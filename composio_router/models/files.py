@@ -9,7 +9,11 @@ __all__ = ["FilesPage", "RemoteFile"]
 
 @frozen
 class RemoteFile:
-    """A file in a session's mount; inside the sandbox it lives at ``sandbox_mount_prefix/path``."""
+    """A file in a session's mount (a listing item, or what an upload stored).
+
+    Inside the sandbox it lives at ``sandbox_mount_prefix/path``. To read it back, ask
+    ``session.experimental.files.download(path)`` for a handle.
+    """
 
     mount_relative_path: str
     sandbox_mount_prefix: str = ""

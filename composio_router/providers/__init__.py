@@ -10,8 +10,13 @@ provider                          ``session.tools()`` returns                   
 :class:`AnthropicProvider`        ``name`` / ``description`` / ``input_schema``  ``tool_result`` blocks
 :class:`GeminiProvider`           function declarations (Gemini schema subset)  ``function_response`` parts
 :class:`LangChainProvider`        ``StructuredTool`` objects (extra)            ``ToolMessage`` objects
+:class:`OpenAIAgentsProvider`     Agents SDK ``FunctionTool`` objects (extra)   ``function_call_output`` items
 :class:`McpProvider`              the session's MCP server config               (runs on the server)
 ================================  ============================================  ====================
+
+LangChain's and the Agents SDK's tools run themselves, through the session, from
+their sync and async entry points, on any thread or event loop. For LangGraph,
+:func:`batch_tool_node` runs a model turn's tool calls as one concurrent batch.
 """
 
 from __future__ import annotations
@@ -32,17 +37,19 @@ if TYPE_CHECKING:
     )
     from .anthropic import AnthropicProvider
     from .gemini import GeminiProvider
-    from .langchain import LangChainProvider
+    from .langchain import LangChainProvider, batch_tool_node
     from .mcp import McpConfig, McpProvider, mcp_config
     from .openai import OpenAIProvider
+    from .openai_agents import OpenAIAgentsProvider
     from .openai_responses import OpenAIResponsesProvider
 
 # Each adapter is loaded on first use: an application that uses one provider should not
-# pay the import time of the other five (the import-time target of the benchmarks).
+# pay the import time of the others (the import-time target of the benchmarks).
 _WHERE = {
     "BaseProvider": "_base", "IdentityProvider": "_base", "Provider": "_base",
     "ToolBinding": "_base", "ToolCallRequest": "_base", "ToolOutput": "_base", "ToolRunner": "_base",
     "AnthropicProvider": "anthropic", "GeminiProvider": "gemini", "LangChainProvider": "langchain",
+    "batch_tool_node": "langchain", "OpenAIAgentsProvider": "openai_agents",
     "McpConfig": "mcp", "McpProvider": "mcp", "mcp_config": "mcp",
     # Modifiers live in composio_router.modifiers; re-exported here, where providers take them.
     "Modifier": "..modifiers", "Modifiers": "..modifiers", "after_execute": "..modifiers",
@@ -68,6 +75,7 @@ __all__ = [
     "McpProvider",
     "Modifier",
     "Modifiers",
+    "OpenAIAgentsProvider",
     "OpenAIProvider",
     "OpenAIResponsesProvider",
     "Provider",
@@ -76,6 +84,7 @@ __all__ = [
     "ToolOutput",
     "ToolRunner",
     "after_execute",
+    "batch_tool_node",
     "before_execute",
     "mcp_config",
     "schema_modifier",

@@ -12,18 +12,20 @@ framework's SDK at import time. It does three things:
   framework's messages, in call order.
 
 Running the calls in between is the session's job (``session.handle_tool_calls``).
-Tools that run themselves (LangChain's) get a :class:`ToolRunner` from the session in
-a :class:`ToolBinding`, and call it; they never see the session.
+Tools that run themselves (LangChain's, the OpenAI Agents SDK's) get a
+:class:`ToolRunner` from the session in a :class:`ToolBinding`, and call it; they
+never see the session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, NoReturn, Protocol, TypeVar, runtime_checkable
 
 import orjson
 from attrs import frozen
 
+from ..errors import InvalidInputError
 from ..models.session import McpServer
 from ..models.tool_calls import ToolCallRequest, ToolOutput
 from ..models.tools import Tool
@@ -47,14 +49,27 @@ T_co = TypeVar("T_co", covariant=True)
 
 
 class ToolRunner(Protocol):
-    """Runs one tool call for a tool object that runs itself; given by the session."""
+    """Runs the calls of tool objects that run themselves; given by the session.
+
+    The async methods may be awaited on any event loop, the blocking ones called from
+    any thread but the owner loop's own: the runner hands each call to the loop that
+    owns the session's client.
+    """
 
     async def run(self, call: ToolCallRequest) -> ToolOutput:
-        """Run ``call`` (awaited on the session's event loop)."""
+        """Run ``call``."""
         ...
 
     def run_blocking(self, call: ToolCallRequest) -> ToolOutput:
-        """Run ``call`` from a thread that is not the session's event loop, blocking it."""
+        """Run ``call``, blocking this thread."""
+        ...
+
+    async def run_calls(self, calls: Sequence[ToolCallRequest]) -> list[ToolOutput]:
+        """Run a model turn's ``calls`` as one concurrent batch; outputs in call order."""
+        ...
+
+    def run_calls_blocking(self, calls: Sequence[ToolCallRequest]) -> list[ToolOutput]:
+        """:meth:`run_calls`, blocking this thread."""
         ...
 
 
@@ -191,6 +206,19 @@ class BaseProvider(Generic[T]):
     def format_results(self, outputs: Sequence[ToolOutput]) -> list[Any]:
         """The messages that answer ``outputs``, in the same order."""
         raise NotImplementedError
+
+    def handle_tool_calls(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Not here: providers never run tools. Raises :class:`InvalidInputError` saying so.
+
+        Code written for the official SDK calls ``composio.provider.handle_tool_calls(...)``;
+        in composio-router the session runs a model's tool calls:
+        ``await session.handle_tool_calls(response)`` (sync: ``session.handle_tool_calls``).
+        """
+        raise InvalidInputError(
+            "providers do not run tool calls in composio-router: call "
+            "session.handle_tool_calls(response) on the session the tools came from "
+            "(docs/migration.md)"
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -1,13 +1,20 @@
-"""LangChain: ``StructuredTool`` objects that run through the session.
+"""LangChain and LangGraph: ``StructuredTool`` objects that run through the session.
 
 Needs ``langchain-core``, imported only when tools are built or calls answered:
 ``pip install composio-router[langchain]``.
 
-Each tool has both an async ``coroutine`` (``ainvoke``: awaits the session on the
-running loop) and a sync ``func`` (``invoke``: from another thread, hands the call to
-the loop the tools were built on, so it works from the sync facade, a worker thread
-or a LangChain executor thread, but not from the event loop's own thread). The tool
-returns the same JSON content as the other providers.
+Each tool works from both entry points, from any thread and any event loop,
+whichever client built it: ``ainvoke`` awaits (on the owner loop directly, from
+another loop without blocking it) and ``invoke`` blocks its thread; either way the
+call runs on the loop that owns the client's connection pool. The one thing that
+cannot work, a blocking call whose wait blocks that very loop (``graph.invoke`` on
+the thread of the ``AsyncComposio`` that built the tools, as in a notebook cell),
+raises ``EventLoopBlockedError``: at once on that thread, otherwise within the
+client's timeout. The tool returns the same JSON content as the other providers; a
+failed call, or input it cannot read, is an error answer (``status="error"``).
+
+:func:`batch_tool_node` is a LangGraph node that runs a model turn's tool calls as
+one concurrent batch, where ``ToolNode`` runs one call per tool invocation.
 """
 
 from __future__ import annotations
@@ -22,16 +29,15 @@ from ._base import (
     ToolBinding,
     ToolCallRequest,
     ToolOutput,
-    ToolRunner,
     to_plain,
     tool_call,
 )
-from ._jsonschema import object_root
 
 if TYPE_CHECKING:
-    from langchain_core.tools import StructuredTool
+    from langchain_core.runnables import RunnableLambda
+    from langchain_core.tools import BaseTool, StructuredTool
 
-__all__ = ["LangChainProvider", "require_langchain"]
+__all__ = ["LangChainProvider", "batch_tool_node", "require_langchain"]
 
 _INSTALL_HINT = "the LangChain provider needs langchain-core: pip install 'composio-router[langchain]'"
 
@@ -61,7 +67,9 @@ class LangChainProvider(BaseProvider[list["StructuredTool"]]):
                 "session.get_provider_tools(LangChainProvider())"
             )
         require_langchain()
-        return [_structured_tool(t, binding.runner) for t in tools]
+        from ._langchain_tools import ComposioTool
+
+        return [ComposioTool.for_tool(t, binding.runner) for t in tools]
 
     def parse_tool_calls(self, response: Any) -> list[ToolCallRequest]:
         data = getattr(response, "tool_calls", None)
@@ -78,34 +86,25 @@ class LangChainProvider(BaseProvider[list["StructuredTool"]]):
 
     def format_results(self, outputs: Sequence[ToolOutput]) -> list[Any]:
         require_langchain()
-        from langchain_core.messages import ToolMessage
+        from ._langchain_tools import tool_message
 
-        return [
-            ToolMessage(
-                content=o.content(),
-                tool_call_id=o.call.id or "",
-                name=o.call.name,
-                status="success" if o.successful else "error",
-            )
-            for o in outputs
-        ]
+        return [tool_message(o) for o in outputs]
 
 
-def _structured_tool(tool: Tool, runner: ToolRunner) -> StructuredTool:
-    from langchain_core.tools import StructuredTool
+def batch_tool_node(
+    tools: Sequence[BaseTool], *, messages_key: str = "messages", name: str = "tools"
+) -> RunnableLambda[Any, Any]:
+    """A LangGraph node that runs every tool call of a model turn as one concurrent batch.
 
-    slug = tool.slug
+    A drop-in for ``langgraph.prebuilt.ToolNode(tools)`` in a ``StateGraph``: the same
+    input and output, in call order. The Composio tools' calls (``session.tools()``
+    with :class:`LangChainProvider`) run through ``multi_execute``, one batch per
+    session, custom tools in this process; other LangChain tools run beside it.
+    Works under both ``graph.invoke`` and ``graph.ainvoke``::
 
-    async def run(**arguments: Any) -> str:
-        return (await runner.run(ToolCallRequest(id=None, name=slug, arguments=arguments))).content()
+        graph.add_node("tools", batch_tool_node(tools))
+    """
+    require_langchain()
+    from ._langchain_tools import batch_tool_node as build
 
-    def run_sync(**arguments: Any) -> str:
-        return runner.run_blocking(ToolCallRequest(id=None, name=slug, arguments=arguments)).content()
-
-    return StructuredTool(
-        name=slug,
-        description=tool.description or tool.name or slug,
-        args_schema=object_root(tool.input_parameters),
-        func=run_sync,
-        coroutine=run,
-    )
+    return build(tools, messages_key=messages_key, name=name)

@@ -154,4 +154,4 @@ async def proxy_execute(request: web.Request) -> web.StreamResponse:
     rt = runtime_of(request)
     s = path_session(rt, request)
     body = read_body(request, _PROXY)
-    return json_response(rt.engine.proxy(s, body))
+    return json_response(await rt.engine.proxy_hooked(s, body))

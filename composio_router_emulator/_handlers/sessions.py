@@ -141,6 +141,7 @@ async def create_session(request: web.Request) -> web.StreamResponse:
         created=now,
         config_since=now,
         customs=customs,
+        hooks=list(body.get("hooks") or ()),
     )
     _refresh(rt, s)
     rt.state.sessions[s.session_id] = s
@@ -174,6 +175,8 @@ async def patch_session(request: web.Request) -> web.StreamResponse:
     now = time.time()
     s.history.append((s.config_version, now, s.config))
     s.config, s.experimental = new_cfg, new_exp
+    if "hooks" in body:  # the list replaces the stored one; null removes every hook
+        s.hooks = list(body["hooks"] or ())
     s.config_version += 1
     s.config_since = now
     _refresh(rt, s)

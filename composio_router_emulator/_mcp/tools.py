@@ -122,7 +122,9 @@ def list_tools(
 def _envelope(result: Mapping[str, Any]) -> dict[str, Any]:
     # The classic tool envelope that the MCP path returns (spec §7).
     ok = result.get("result_type") == "completed"
-    return {"data": result.get("data") or {}, "error": result.get("error"), "successful": ok}
+    # A call a session hook blocked says why in `message` (spec §13): the agent reads `error`.
+    error = result.get("error") or result.get("message")
+    return {"data": result.get("data") or {}, "error": error, "successful": ok}
 
 
 def _call_result(result: Mapping[str, Any], revision: Revision) -> dict[str, Any]:

@@ -185,8 +185,9 @@ async def test_client_provider_choice(emulator: Emulator) -> None:
 def test_importing_the_package_imports_no_provider_sdk() -> None:
     code = (
         "import sys, composio_router, composio_router.providers\n"
-        "from composio_router.providers import langchain, openai, anthropic, gemini, mcp, openai_responses\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'openai', 'anthropic', 'google', 'langchain', 'langchain_core', 'pydantic'})\n"
+        "from composio_router.providers import langchain, openai, anthropic, gemini, mcp, openai_responses, openai_agents\n"
+        "from composio_router.providers import OpenAIAgentsProvider, batch_tool_node\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'openai', 'anthropic', 'google', 'langchain', 'langchain_core', 'pydantic', 'agents', 'langgraph'})\n"
         "print(heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

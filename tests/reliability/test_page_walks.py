@@ -1,7 +1,7 @@
 """Every walk over pages is bounded as a whole: one deadline, and no endless cursors.
 
 Walks: ``get_meta_tools`` (every page of the session's tools), ``iter_toolkits``,
-``iter_files`` and ``iter_config_history``. A hostile server (``hostile.py``) serves pages
+``experimental.files.iter`` and ``iter_config_history``. A hostile server (``hostile.py``) serves pages
 that never end, that repeat a cursor, or that are slow. Each test is itself bounded by
 ``anyio.fail_after``, so a walk that would not stop fails instead of hanging the suite.
 """
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.anyio
 WALKS: dict[str, Callable[[AsyncSession, float | None], Any]] = {
     "tools": lambda s, t: s.get_meta_tools(timeout=t),
     "toolkits": lambda s, t: _drain(s.iter_toolkits(timeout=t)),
-    "files": lambda s, t: _drain(s.iter_files(timeout=t)),
+    "files": lambda s, t: _drain(s.experimental.files.iter(timeout=t)),
     "history": lambda s, t: _drain(s.iter_config_history(timeout=t)),
 }
 

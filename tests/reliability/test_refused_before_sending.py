@@ -126,8 +126,8 @@ async def test_wrong_argument_types_are_invalid_input(ready_session: AsyncSessio
     calls: dict[str, Callable[[], Awaitable[Any]]] = {
         "toolkits cursor": lambda: ready_session.toolkits(next_cursor=5),  # type: ignore[arg-type]
         "toolkits search": lambda: ready_session.toolkits(search=["x"]),  # type: ignore[arg-type]
-        "files cursor": lambda: ready_session.list_files(cursor=5),  # type: ignore[arg-type]
-        "history cursor": lambda: ready_session.config_history(cursor=object()),  # type: ignore[arg-type]
+        "files cursor": lambda: ready_session.experimental.files.list(cursor=5),  # type: ignore[arg-type]
+        "history cursor": lambda: ready_session.list_config_history(cursor=object()),  # type: ignore[arg-type]
         "search 5": lambda: ready_session.search(5),  # type: ignore[arg-type]
         "search None": lambda: ready_session.search(None),  # type: ignore[arg-type]
         "input_responses str": lambda: ready_session.execute("UTILS_ECHO", {}, input_responses="x"),  # type: ignore[arg-type]
@@ -166,14 +166,14 @@ async def test_a_malformed_tool_call_fails_only_its_own_answer(
 
 async def test_a_header_injection_in_mimetype_is_refused_first(ready_session: AsyncSession, emulator: Emulator) -> None:
     with pytest.raises(InvalidInputError, match="mimetype"):
-        await ready_session.upload_file("notes.txt", b"hi", mimetype="text/plain\r\nX-Injected: 1")
+        await ready_session.experimental.files.upload(b"hi", remote_path="notes.txt", mimetype="text/plain\r\nX-Injected: 1")
     nothing_sent(emulator)  # not even the upload_url request
 
 
 @pytest.mark.parametrize("prefix", ["../", "a/../../b", "/etc", ""])
 async def test_list_files_applies_the_same_path_rules(prefix: str, ready_session: AsyncSession, emulator: Emulator) -> None:
-    with pytest.raises(InvalidInputError, match="prefix"):
-        await ready_session.list_files(prefix)
+    with pytest.raises(InvalidInputError, match="path"):  # files.list's prefix is its `path`
+        await ready_session.experimental.files.list(prefix)
     nothing_sent(emulator)
 
 

@@ -165,10 +165,10 @@ async def _capture_answers() -> list[tuple[Any, Any]]:
             await session.proxy_execute("github", "/user", "GET")
             await session.create_auth_link("github")
             await client.get_connected_account(account)
-            await session.upload_file("notes/a.txt", b"hello")
-            await session.list_files()
+            await session.experimental.files.upload(b"hello", remote_path="notes/a.txt")
+            await session.experimental.files.list()
             await session.update(toolkits=["gmail", "github"])
-            await session.config_history()
+            await session.list_config_history()
             await session.refresh()
             await session.delete()
     return seen
@@ -574,8 +574,8 @@ def _operations(session: Session, emu: Emulator) -> dict[str, tuple[str, str, Ca
         "toolkits": ("GET", own + "/toolkits", lambda: session.toolkits(), Page),
         "tools": ("GET", own + "/tools", lambda: session.get_meta_tools(refresh=True), list),
         "refresh": ("GET", own, lambda: session.refresh(), SessionInfo),
-        "history": ("GET", own + "/config_history", lambda: session.config_history(), Page),
-        "files": ("GET", own + "/mounts/files/items", lambda: session.list_files(), FilesPage),
+        "history": ("GET", own + "/config_history", lambda: session.list_config_history(), Page),
+        "files": ("GET", own + "/mounts/files/items", lambda: session.experimental.files.list(), FilesPage),
         "link": ("POST", own + "/link", lambda: session.create_auth_link("github"), AuthLink),
         "proxy": ("POST", own + "/proxy_execute", lambda: session.proxy_execute("github", "/user", "GET"), ProxyExecuteResult),
     }
@@ -711,7 +711,8 @@ async def test_presigned_url_answers_without_a_usable_url(ready_session: AsyncSe
     for url in (..., None, 5, "relative/path", "http://[::1", "ftp://127.0.0.1/x"):
         answer = {"mount_relative_path": "a.txt"} if url is ... else {key: url, "mount_relative_path": "a.txt"}
         emulator.faults.add(path, method="POST", status=200, headers=JSON_HEADERS, body=orjson.dumps(answer))
-        call = ready_session.upload_file("a.txt", b"x") if operation == "upload" else ready_session.download_file("a.txt")
+        files = ready_session.experimental.files
+        call = files.upload(b"x", remote_path="a.txt") if operation == "upload" else files.download("a.txt")
         try:
             await call
         except ComposioError:
@@ -910,14 +911,14 @@ async def test_extra_fields_in_every_answer_are_tolerated(ready_session: AsyncSe
     link = await ready_session.create_auth_link("github")
     assert link.redirect_url and link.connected_account_id
     assert (await fast_client.get_connected_account(account)).status == "ACTIVE"
-    stored = await ready_session.upload_file("data/x.txt", b"hello")
+    stored = await ready_session.experimental.files.upload(b"hello", remote_path="data/x.txt")
     assert stored.mount_relative_path == "data/x.txt"
-    assert [f.mount_relative_path for f in (await ready_session.list_files()).items] == ["data/x.txt"]
-    assert isinstance((await ready_session.list_files()).items[0], RemoteFile)
-    assert await ready_session.download_file("data/x.txt") == b"hello"
+    assert [f.mount_relative_path for f in (await ready_session.experimental.files.list()).items] == ["data/x.txt"]
+    assert isinstance((await ready_session.experimental.files.list()).items[0], RemoteFile)
+    assert await (await ready_session.experimental.files.download("data/x.txt")).read() == b"hello"
     updated = await ready_session.update(toolkits=["gmail", "github", "weather"])
     assert updated.config_version == 2
-    history = await ready_session.config_history()
+    history = await ready_session.list_config_history()
     assert [h.version for h in history.items][:2] == [2, 1]
     assert (await ready_session.refresh()).config_version == 2
     assert (await ready_session.delete()).deleted is True

@@ -452,13 +452,12 @@ async def test_a_deadline_that_cuts_an_attempt_off_says_it_may_have_run(
     assert info.value.request_sent is True
 
 
-async def test_one_timeout_bounds_both_hops_of_a_download(ready_session: AsyncSession, emulator: Emulator) -> None:
-    await ready_session.upload_file("a.txt", b"hello")
-    emulator.faults.add("*/download_url", delay=0.4)
-    emulator.faults.add("/_storage/*", method="GET", delay=0.4)
+async def test_one_timeout_bounds_both_hops_of_an_upload(ready_session: AsyncSession, emulator: Emulator) -> None:
+    emulator.faults.add("*/upload_url", delay=0.4)
+    emulator.faults.add("/_storage/*", method="PUT", delay=0.4)
     started = time.monotonic()
     with pytest.raises(APITimeoutError):
-        await ready_session.download_file("a.txt", timeout=0.6)
+        await ready_session.experimental.files.upload(b"hello", remote_path="a.txt", timeout=0.6)
     assert time.monotonic() - started < 0.6 + 0.3  # not 0.4 + 0.6: the second hop got what was left
 
 

@@ -185,8 +185,8 @@ async def test_debug_logs_never_carry_the_key(
                 await session.execute("UTILS_ECHO", {"x": 1}, timeout=0.1)
         batch = await session.multi_execute([("LOCAL_EXPLODE", {"reason": "x"}), ("UTILS_ECHO", {}), ("NOPE", {})])
         assert not batch.successful
-        await session.upload_file("a.txt", b"data")
-        assert await session.download_file("a.txt") == b"data"
+        await session.experimental.files.upload(b"data", remote_path="a.txt")
+        assert await (await session.experimental.files.download("a.txt")).read() == b"data"
         await session.update(toolkits=["gmail"])
         await session.delete()
     async with AsyncComposio(api_key=SECRET, base_url=f"http://127.0.0.1:{free_port()}", max_retries=2) as refused:
@@ -503,8 +503,8 @@ async def _storage(request: web.Request, recorder: Recorder) -> web.StreamRespon
 
 async def test_presigned_storage_requests_never_carry_the_key(ready_session: AsyncSession, emulator: Emulator) -> None:
     # The emulator's storage shares the API's origin: the SDK still sends no credential there.
-    await ready_session.upload_file("notes/a.txt", b"hello", mimetype="text/plain")
-    assert await ready_session.download_file("notes/a.txt") == b"hello"
+    await ready_session.experimental.files.upload(b"hello", remote_path="notes/a.txt", mimetype="text/plain")
+    assert await (await ready_session.experimental.files.download("notes/a.txt")).read() == b"hello"
     storage = emulator.journal.find(None, "/_storage/*")
     assert [e.method for e in storage] == ["PUT", "GET"]
     assert all(not set(e.headers) & set(CREDENTIAL_HEADER_NAMES) for e in storage)
@@ -516,8 +516,8 @@ async def test_presigned_storage_requests_never_carry_the_key(ready_session: Asy
             {"upload_url": f"{bucket.url}/bucket/a.txt?X-Signature=abc", "mount_relative_path": "a.txt"}))
         emulator.faults.add("*/download_url", status=200, headers=JSON_HEADERS, body=orjson.dumps(
             {"download_url": f"{bucket.url}/bucket/a.txt?X-Signature=def"}))
-        await ready_session.upload_file("a.txt", b"payload", mimetype="text/csv")
-        assert await ready_session.download_file("a.txt") == b"stored elsewhere"
+        await ready_session.experimental.files.upload(b"payload", remote_path="a.txt", mimetype="text/csv")
+        assert await (await ready_session.experimental.files.download("a.txt")).read() == b"stored elsewhere"
     assert [(m, p) for m, p, _h, _b in bucket.requests] == [
         ("PUT", "/bucket/a.txt?X-Signature=abc"), ("GET", "/bucket/a.txt?X-Signature=def")]
     assert bucket.requests[0][2]["content-type"] == "text/csv" and bucket.requests[0][3] == b"payload"

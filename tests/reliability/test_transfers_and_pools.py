@@ -34,16 +34,16 @@ async def test_a_storage_redirect_to_plain_http_off_the_machine_is_refused(
     emulator.faults.add(STORAGE, method="PUT", status=status, body=b"", headers={"Location": "http://203.0.113.7/steal"})
     blocked_before = len(netguard.blocked())
     with pytest.raises(APIConnectionError, match="refused a redirect"):
-        await session.upload_file("secret.txt", b"the file's contents")  # type: ignore[attr-defined]
+        await session.experimental.files.upload(b"the file's contents", remote_path="secret.txt")  # type: ignore[attr-defined]
     assert netguard.blocked()[blocked_before:] == [], "the SDK tried to follow the redirect"
 
 
 async def test_a_storage_redirect_that_stays_on_https_rules_is_followed(session: object, emulator: Emulator) -> None:
     # Loopback plain http is the rule the emulator's storage URL already has: followed.
     emulator.faults.add(STORAGE, method="GET", status=307, body=b"", headers={"Location": "/_storage/elsewhere"})
-    await session.upload_file("notes.txt", b"hello")  # type: ignore[attr-defined]
+    await session.experimental.files.upload(b"hello", remote_path="notes.txt")  # type: ignore[attr-defined]
     with pytest.raises(APIStatusError):  # the target is no valid presigned URL: storage says no
-        await session.download_file("notes.txt")  # type: ignore[attr-defined]
+        await (await session.experimental.files.download("notes.txt")).read()  # type: ignore[attr-defined]
     assert emulator.journal.find(method="GET", path="/_storage/elsewhere"), "the redirect was not followed"
 
 

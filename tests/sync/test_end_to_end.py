@@ -29,6 +29,7 @@ from composio_router import (
     ToolkitFilter,
     tool,
 )
+from composio_router.experimental import AsyncSessionExperimental
 from composio_router.testing import Emulator
 
 from ..conftest import API_KEY
@@ -89,7 +90,8 @@ def test_instance_attributes_are_reachable(sync_client: Composio, sync_session: 
                 continue
             got = getattr(sync_obj, name)
             if isinstance(
-                value, (AsyncSessions, AsyncSession, AsyncConnectionRequest, AsyncComposio)
+                value,
+                (AsyncSessions, AsyncSession, AsyncConnectionRequest, AsyncComposio, AsyncSessionExperimental),
             ):
                 assert got._async is value, name
             else:
@@ -229,7 +231,7 @@ def test_update_and_config_history(sync_session: Session) -> None:
     assert info.config_version == 2 == sync_session.config_version
     assert sync_session.config.toolkits is not None and sync_session.config.toolkits.disabled == ["slack"]
     sync_session.update(search=False)
-    history = sync_session.config_history()
+    history = sync_session.list_config_history()
     assert [h.version for h in history.items] == [3, 2, 1]
     assert [h.version for h in sync_session.iter_config_history(limit=1)] == [3, 2, 1]
     assert sync_session.refresh().config_version == 3

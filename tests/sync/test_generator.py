@@ -469,3 +469,56 @@ def test_refuses_an_empty_package(tmp_path: Path) -> None:
     package = _package(tmp_path, '"""Nothing async here."""\n')
     with pytest.raises(generator.GeneratorError, match="no public Async"):
         generator.render(package)
+
+
+HOLDERS = '''
+    async def pick(self, kind: str) -> AsyncSession | str | None:
+        """A peer, this session's user id, or nothing."""
+        if kind == "peer":
+            return AsyncSession(self._client, f"{self.user_id}-peer", {}, self)
+        return self.user_id if kind == "name" else None
+
+    @property
+    def extras(self) -> AsyncExtras:
+        """An object with no async member of its own that hands out this session."""
+        return AsyncExtras(self)
+
+'''
+
+EXTRAS = '''
+
+class AsyncExtras:
+    """Nothing async here, but it holds a session: it needs a twin too."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        """The session it belongs to."""
+
+    @property
+    def note(self) -> str:
+        return "extras"
+'''
+
+
+def test_holders_of_twins_get_twins_and_unions_are_wrapped_by_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anchor = "    # ANCHOR: refusal tests insert members here\n"
+    package = _package(tmp_path, CLIENT.replace(anchor, anchor + HOLDERS) + EXTRAS)
+    text = generator.render(package)
+    assert "class Extras(SyncTwin[AsyncExtras]):" in text
+    assert "self._wrap(Session, result) if isinstance(result, AsyncSession) else result" in text
+    (package / "_sync.py").write_text(text, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        sync = importlib.import_module(f"{PACKAGE}._sync")
+        with sync.Client() as client:
+            session = client.create("u")
+            assert isinstance(session.pick("peer"), sync.Session)
+            assert session.pick("name") == "u" and session.pick("other") is None
+            extras = session.extras
+            assert isinstance(extras, sync.Extras) and isinstance(extras.session, sync.Session)
+            assert extras.session._async is session._async and extras.note == "extras"
+    finally:
+        for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
+            del sys.modules[name]

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 import composio_router
-from composio_router import _sync, client, connections, session
+from composio_router import _sync, client, connections, experimental, files, session
 
 ROOT = Path(__file__).resolve().parents[2]
-ASYNC_MODULES = [client, connections, session]
+ASYNC_MODULES = [client, connections, experimental, files, session]
 RENAMED = {
     "aclose": "close",
     "__aenter__": "__enter__",

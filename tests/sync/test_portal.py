@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import threading
@@ -17,6 +18,7 @@ from composio_router import (
     ClientClosedError,
     Composio,
     ComposioError,
+    EventLoopBlockedError,
     Session,
     SessionContext,
     tool,
@@ -290,3 +292,40 @@ def test_iterate_keeps_one_task_across_yields_and_cancels_on_break() -> None:
         assert sorted(events) == ["cancelled 2", "cancelled 3"]  # cleanup done before break returns
     finally:
         manager.close()
+
+
+def test_a_blocked_loop_fails_the_calls_waiting_for_it_instead_of_hanging(
+    emulator_thread: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code on the facade's loop that blocks it (time.sleep in an async tool): a typed error, soon."""
+    import composio_router._portal as portal_module
+
+    monkeypatch.setattr(portal_module, "_MIN_WINDOW", 0.1)  # the floor of the wait, 1 s in real use
+
+    @tool
+    async def stall(seconds: float) -> dict[str, Any]:
+        """Blocks the event loop it runs on: the mistake under test."""
+        time.sleep(seconds)
+        return {}
+
+    composio = Composio(api_key=API_KEY, base_url=emulator_thread.url, timeout=0.15)
+    session = composio.create(user_id="u", custom_tools=[stall])
+    loop_thread = composio._portal.thread
+    assert loop_thread is not None
+
+    def stalled() -> None:
+        with contextlib.suppress(ComposioError):  # it blocked the loop itself: whatever it gets
+            session.execute("LOCAL_STALL", {"seconds": 1.0})
+
+    staller = threading.Thread(target=stalled)
+    staller.start()
+    time.sleep(0.1)
+    for call in (lambda: session.execute("UTILS_ECHO", {"n": 1}), lambda: list(session.iter_toolkits()), composio.close):
+        started = time.perf_counter()
+        with pytest.raises(EventLoopBlockedError, match="async def"):
+            call()
+        assert time.perf_counter() - started < 0.6  # the client's timeout, not the stall
+    staller.join(timeout=5)
+    loop_thread.join(timeout=5)  # once free, the loop closed the client and stopped
+    assert not loop_thread.is_alive() and composio.closed
+    assert not [e for e in emulator_thread.journal.find(method="POST", path=EXECUTE) if e.body.get("arguments") == {"n": 1}]

@@ -1,0 +1,53 @@
+"""Framework tests: the SDK inside the frameworks users run it in, for real, on loopback.
+
+LangChain and LangGraph (``ToolNode``, ``batch_tool_node``, ``invoke`` and ``ainvoke``),
+the OpenAI Agents SDK (``Runner.run`` and ``Runner.run_sync`` with a scripted model),
+FastAPI under uvicorn (the shipped example app), and notebooks (nbclient on a real
+ipykernel). No model is called: the "model" is scripted. Tracing and telemetry of
+these libraries is switched off through their environment variables before any of
+them is imported, and the network guard (``benchmarks/netguard.py``) refuses anything
+but loopback in this process; the subprocesses (uvicorn, the kernel) install it too.
+
+Fixtures (besides the shared ones of ``tests/conftest.py``):
+
+=====================  =======================================================================
+``agent``              AsyncSession on ``client`` with the demo app tools preloaded and two
+                       custom tools (as in ``tests/providers``)
+``sync_agent``         its Session counterpart on ``sync_client``
+=====================  =======================================================================
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from benchmarks import netguard
+from composio_router import AsyncComposio, AsyncSession, Composio, Session
+
+from ..providers import APP_TOOLS, agent_session, nap, shout
+
+TELEMETRY_OFF = {
+    "OPENAI_AGENTS_DISABLE_TRACING": "1",  # openai-agents exports traces to OpenAI
+    "OPENAI_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA": "0",
+    "LANGCHAIN_TRACING_V2": "false",  # LangSmith
+    "LANGSMITH_TRACING": "false",
+    "LANGCHAIN_CALLBACKS_BACKGROUND": "false",
+    "DO_NOT_TRACK": "1",
+    "ANONYMIZED_TELEMETRY": "false",
+}
+os.environ.update(TELEMETRY_OFF)
+netguard.install()
+
+
+@pytest.fixture
+async def agent(client: AsyncComposio) -> AsyncSession:
+    return await agent_session(client)
+
+
+@pytest.fixture
+def sync_agent(sync_client: Composio) -> Session:
+    return sync_client.create(
+        user_id="agent-user", toolkits=["weather", "utils"], preload=APP_TOOLS, custom_tools=[nap, shout]
+    )
