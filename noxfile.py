@@ -46,11 +46,15 @@ PROVIDER_SDKS = ["openai", "anthropic", "google-genai", "langchain-core"]
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The whole suite against the in-process emulator, warnings as errors."""
+    """The whole suite against the in-process emulator, warnings as errors, on every core.
+
+    Each test is bounded (pytest-timeout): a hang fails that test with its stack instead of
+    stalling the run. `nox -s tests -- -n 0` runs it serially (~2 minutes on 2 cores).
+    """
     session.install("-e", ".[test]")
     # The vendor's TypeScript SDK for tests/mcp (npm ci into a cache; nothing if npm is missing).
     session.run("python", "tests/mcp/test_ts_sdk.py")
-    session.run("python", "-m", "pytest", *session.posargs)
+    session.run("python", "-m", "pytest", "-n", "auto", "--timeout", "300", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -34,11 +34,13 @@ if TYPE_CHECKING:
         ConnectionRequest,
         RemoteFileHandle,
         Session,
+        SessionExperimental,
         SessionFiles,
         Sessions,
     )
     from .connections import AsyncConnectionRequest
     from .custom_tools import CustomTool, CustomToolkit, SessionContext, SyncSessionContext, tool
+    from .experimental import AsyncSessionExperimental
     from .files import AsyncRemoteFileHandle, AsyncSessionFiles
     from .models import ExecuteResult, Page, Tool
     from .models.batch import BatchItemResult, MultiExecuteResult
@@ -70,7 +72,8 @@ _LAZY = {
     "ExecuteResult": "models", "Page": "models", "Tool": "models",
     "BatchItemResult": "models.batch", "MultiExecuteResult": "models.batch",
     "Composio": "_sync", "Session": "_sync", "Sessions": "_sync", "ConnectionRequest": "_sync",
-    "SessionFiles": "_sync", "RemoteFileHandle": "_sync",
+    "SessionFiles": "_sync", "RemoteFileHandle": "_sync", "SessionExperimental": "_sync",
+    "AsyncSessionExperimental": "experimental",
     "AsyncSessionFiles": "files", "AsyncRemoteFileHandle": "files",
     "CustomTool": "custom_tools", "CustomToolkit": "custom_tools", "SessionContext": "custom_tools",
     "SyncSessionContext": "custom_tools", "tool": "custom_tools",
@@ -98,6 +101,7 @@ __all__ = [
     "AsyncConnectionRequest",
     "AsyncRemoteFileHandle",
     "AsyncSession",
+    "AsyncSessionExperimental",
     "AsyncSessionFiles",
     "AsyncSessions",
     "BatchItemResult",
@@ -118,6 +122,7 @@ __all__ = [
     "Session",
     "SessionContext",
     "SessionCreateSettings",
+    "SessionExperimental",
     "SessionFiles",
     "SessionHook",
     "SessionSettings",

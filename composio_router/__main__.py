@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     demo.add_argument("--offline", action="store_true", help="use the emulator even if COMPOSIO_API_KEY is set")
     # Listed for --help; its arguments are parsed by the emulator's own command line (above).
-    commands.add_parser("emulator", help="run the Tool Router emulator on loopback (see `emulator --help`)")
+    commands.add_parser("emulator", help="run the Tool Router emulator on loopback (its options: emulator --help)")
     commands.add_parser("version", help="print the version")
     args = parser.parse_args(argv)
 

@@ -165,7 +165,10 @@ def resolve_options(
     verify: bool | ssl.SSLContext = True,
 ) -> ClientOptions:
     """Apply the precedence rules and validate; raises :class:`ConfigurationError`."""
-    key = api_key if api_key is not None and api_key.strip() else _env("COMPOSIO_API_KEY")
+    if api_key is not None and (not isinstance(api_key, str) or not api_key.strip()):
+        # An explicit empty key is a mistake to report, not a cue to use the environment's.
+        raise ConfigurationError("api_key is empty: pass the key, or leave api_key out to use COMPOSIO_API_KEY")
+    key = api_key if api_key is not None else _env("COMPOSIO_API_KEY")
     if not key:
         raise ConfigurationError(
             "no API key: pass api_key=... or set the COMPOSIO_API_KEY environment variable "

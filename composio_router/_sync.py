@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from .models.tools import Tool
     from .modifiers import Modifier, Modifiers
     from .providers._base import Provider
+    from .session import ToolsT
     from .session_config import SessionCreateSettings, SessionSettings
 
 __all__ = [
@@ -424,12 +425,18 @@ class Session(SyncTwin[AsyncSession]):
 
         Default provider: OpenAI Chat Completions (``{"type": "function", ...}``). Schema
         ``modifiers`` (after the client's own) rewrite the tools first. The schemas come
-        from the session's cache: see :meth:`get_meta_tools` to refresh them.
+        from the session's cache: see :meth:`get_meta_tools` to refresh them. Typed ``Any``
+        because the client's provider decides the format; :meth:`get_provider_tools` is
+        typed by the provider you pass.
         """
         return self._portal.call(self._async.tools, modifiers)
 
-    def get_provider_tools(self, provider: Provider[Any], modifiers: Modifiers = None) -> Any:
-        """The session's tools converted for ``provider`` (e.g. ``AnthropicProvider()``), not the client's."""
+    def get_provider_tools(self, provider: Provider[ToolsT], modifiers: Modifiers = None) -> ToolsT:
+        """The session's tools converted for ``provider`` (e.g. ``AnthropicProvider()``), not the client's.
+
+        Typed by the provider: ``get_provider_tools(AnthropicProvider())`` is a
+        ``list[dict[str, Any]]`` to mypy, ``LangChainProvider()`` a list of tools.
+        """
         return self._portal.call(self._async.get_provider_tools, provider, modifiers)
 
     def handle_tool_calls(

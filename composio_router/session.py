@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from . import fanout
 from ._checks import (
@@ -67,6 +67,8 @@ from .modifiers import (
 from .pagination import iterate_pages
 from .providers._base import ToolBinding
 from .tool_calls import SessionToolRunner, execute_tool_calls
+
+ToolsT = TypeVar("ToolsT")
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -199,12 +201,18 @@ class AsyncSession:
 
         Default provider: OpenAI Chat Completions (``{"type": "function", ...}``). Schema
         ``modifiers`` (after the client's own) rewrite the tools first. The schemas come
-        from the session's cache: see :meth:`get_meta_tools` to refresh them.
+        from the session's cache: see :meth:`get_meta_tools` to refresh them. Typed ``Any``
+        because the client's provider decides the format; :meth:`get_provider_tools` is
+        typed by the provider you pass.
         """
         return await self.get_provider_tools(self._defaults.provider, modifiers)
 
-    async def get_provider_tools(self, provider: Provider[Any], modifiers: Modifiers = None) -> Any:
-        """The session's tools converted for ``provider`` (e.g. ``AnthropicProvider()``), not the client's."""
+    async def get_provider_tools(self, provider: Provider[ToolsT], modifiers: Modifiers = None) -> ToolsT:
+        """The session's tools converted for ``provider`` (e.g. ``AnthropicProvider()``), not the client's.
+
+        Typed by the provider: ``get_provider_tools(AnthropicProvider())`` is a
+        ``list[dict[str, Any]]`` to mypy, ``LangChainProvider()`` a list of tools.
+        """
         mods = self._modifiers(modifiers)
         # Tools that run themselves (LangChain's) call back through this runner, with the
         # execute modifiers of this call.

@@ -23,6 +23,17 @@ ACTIONS = frozenset({"drop", "drop_after", "malformed", "truncate", "extra_field
 
 @attrs.define(eq=False)
 class Fault:
+    """One scripted misbehaviour, made by :meth:`Faults.add`; ``hits`` counts the requests it took.
+
+    It fires for a request whose method equals ``method`` (any, if None) and whose path
+    matches the fnmatch glob ``path``, ``times`` times (None: forever). What it does:
+    ``delay`` seconds first; then ``status`` (the error envelope of that status) or
+    ``body`` (raw bytes, with ``status`` or 200, and ``headers``) answer instead of the
+    handler; or ``action``: ``drop`` closes the connection without running the request,
+    ``drop_after`` runs it then closes the connection, ``malformed`` answers invalid JSON,
+    ``truncate`` cuts the real answer short, ``extra_fields`` adds unknown keys to it.
+    """
+
     path: str = "*"
     method: str | None = None
     status: int | None = None
@@ -69,6 +80,12 @@ class Faults:
         delay: float = 0.0,
         action: str | None = None,
     ) -> Fault:
+        """Script a fault for the next ``times`` matching requests (see :class:`Fault`).
+
+        Faults fire in the order they were added; the first live one that matches wins.
+        Example: ``emu.faults.add("/api/v3.1/tool_router/session/*/execute", method="POST",
+        status=503, times=2, headers={"retry-after": "0"})``.
+        """
         if action is not None and action not in ACTIONS:
             raise ValueError(f"unknown fault action {action!r}; expected one of {sorted(ACTIONS)}")
         if status is not None and not 100 <= status <= 599:
@@ -92,6 +109,7 @@ class Faults:
         return fault
 
     def clear(self) -> None:
+        """Remove every fault, spent or not."""
         with self._lock:
             self._faults.clear()
 

@@ -34,6 +34,17 @@ SENSITIVE_HEADERS = frozenset(
 
 @attrs.frozen
 class JournalEntry:
+    """One request the emulator served, as it arrived, and how it ended.
+
+    ``path`` has no query string (that is ``query_string``, parsed in ``query``);
+    ``headers`` have credential values replaced by ``<redacted>``; ``body`` is the parsed
+    JSON (``None`` for no body or one that is not JSON). ``status`` is the answer's status,
+    0 for a request that never got one (dropped, or cancelled when the emulator stopped).
+    ``started`` / ``finished`` are ``time.monotonic()`` readings, so entries can be
+    compared to see what overlapped. ``replayed`` marks an answer the idempotency store
+    replayed: the handler did not run.
+    """
+
     method: str
     path: str
     query_string: str
@@ -47,6 +58,7 @@ class JournalEntry:
 
     @property
     def duration(self) -> float:
+        """Seconds from the request's arrival to its end."""
         return self.finished - self.started
 
 
@@ -61,14 +73,17 @@ class Journal(Sequence[JournalEntry]):
         self._lock = threading.Lock()
 
     def append(self, entry: JournalEntry) -> None:
+        """Record a served request (the emulator does this; the oldest entry goes past the limit)."""
         with self._lock:
             self._entries.append(entry)
 
     def clear(self) -> None:
+        """Forget every entry (a test's setup requests, before the part it checks)."""
         with self._lock:
             self._entries.clear()
 
     def snapshot(self) -> list[JournalEntry]:
+        """The entries now, oldest first, as a list that later requests do not change."""
         with self._lock:
             return list(self._entries)
 

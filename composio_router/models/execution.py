@@ -111,6 +111,16 @@ class ExecuteResult:
         """A session hook blocked the call (see :attr:`block_reason`)."""
         return self.result_type == ResultType.BLOCKED
 
+    def __repr__(self) -> str:
+        # `successful` first: it is what a reader of a repr wants to know, and a property
+        # attrs would leave out. Fields that are unset are left out too.
+        shown = [f"successful={self.successful!r}", f"data={self.data!r}"]
+        for name in ("error", "log_id", "result_type", "block_reason", "input_requests", "request_state"):
+            value = getattr(self, name)
+            if value is not None:
+                shown.append(f"{name}={value!r}")
+        return f"ExecuteResult({', '.join(shown)})"
+
 
 @frozen
 class ProxyExecuteResult:
