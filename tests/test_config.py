@@ -75,3 +75,18 @@ def test_key_never_in_repr() -> None:
     assert secret not in repr(client)
     assert secret not in repr(client.options)
     assert secret not in str(client.options)
+
+
+@pytest.mark.parametrize("empty", ["", "   "])
+def test_an_explicit_empty_key_is_refused_not_replaced(empty: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a key in the environment, an empty api_key used to fall back to it silently.
+    monkeypatch.setenv("COMPOSIO_API_KEY", "env-key-0123456789")
+    with pytest.raises(ConfigurationError, match="api_key is empty"):
+        AsyncComposio(api_key=empty, base_url="http://127.0.0.1:9")
+
+
+def test_execute_result_repr_says_whether_it_worked() -> None:
+    from composio_router.models import ExecuteResult
+
+    assert repr(ExecuteResult(data={"n": 1})).startswith("ExecuteResult(successful=True, data={'n': 1}")
+    assert "successful=False" in repr(ExecuteResult(error="boom", result_type="failed"))
