@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import contextvars
 import functools
 import itertools
 import math
@@ -542,15 +543,21 @@ class _Submitter:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self._lock = threading.Lock()
-        self._pending: collections.deque[tuple[Coroutine[Any, Any, Any], concurrent.futures.Future[Any]]] = (
-            collections.deque()
-        )
+        self._pending: collections.deque[
+            tuple[Coroutine[Any, Any, Any], concurrent.futures.Future[Any], contextvars.Context]
+        ] = collections.deque()
         self._wake_scheduled = False
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run ``coro`` on the loop, in the caller's context (a copy of its context variables).
+
+        The context travels so that what the caller set up around the call holds on the
+        loop too: its current OpenTelemetry span, so the call's spans nest under it.
+        """
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        context = contextvars.copy_context()
         with self._lock:
-            self._pending.append((coro, future))
+            self._pending.append((coro, future, context))
             if self._wake_scheduled:
                 return future
             self._wake_scheduled = True
@@ -565,11 +572,11 @@ class _Submitter:
             batch = list(self._pending)
             self._pending.clear()
             self._wake_scheduled = False
-        for coro, future in batch:
+        for coro, future, context in batch:
             if future.cancelled():
                 coro.close()
                 continue
-            task = self.loop.create_task(coro)
+            task = self.loop.create_task(coro, context=context)
             task.add_done_callback(functools.partial(_hand_back, future))
             future.add_done_callback(functools.partial(_cancel_on_cancel, self.loop, task))
 
@@ -578,7 +585,7 @@ class _Submitter:
             batch = list(self._pending)
             self._pending.clear()
             self._wake_scheduled = False
-        for coro, future in batch:
+        for coro, future, _context in batch:
             coro.close()
             future.cancel()  # the caller sees ClientClosedError (see PortalManager._wait)
 
@@ -634,6 +641,7 @@ def hand_to_loop(
     it runs. Raises :class:`ClientClosedError` if the loop has closed.
     """
     future: concurrent.futures.Future[T] = concurrent.futures.Future()
+    context = contextvars.copy_context()  # the caller's, as _Submitter.submit does
 
     async def run() -> T:
         try:
@@ -647,7 +655,7 @@ def hand_to_loop(
         if future.cancelled():
             return
         started.set()
-        task = loop.create_task(run())
+        task = loop.create_task(run(), context=context)
         task.add_done_callback(functools.partial(_hand_back, future))
         future.add_done_callback(functools.partial(_cancel_on_cancel, loop, task))
 

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from typing import Any, Literal, Unpack
 
     import aiohttp
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
 
     from ._config import ClientOptions
     from .custom_tools import (
@@ -97,7 +99,11 @@ class Composio(SyncTwin[AsyncComposio]):
     the only one in force.
     ``allow_tracking`` is accepted for code written for the official SDK, where
     ``allow_tracking=False`` turns its telemetry off. It does nothing here: this SDK sends
-    no telemetry.
+    no telemetry to anyone.
+    With OpenTelemetry installed (``composio-router[otel]``), the client reports spans and
+    metrics to *your* providers (:mod:`composio_router.telemetry`): the global ones, or
+    ``tracer_provider`` / ``meter_provider``. ``trace_propagation=False`` stops sending the
+    W3C ``traceparent`` header to the API.
     The key is masked in every repr and scrubbed from errors and logs; a key shorter
     than 8 characters is not scrubbed (it would garble unrelated text).
     Use ``with Composio() as composio:`` or call :meth:`close`.
@@ -120,6 +126,9 @@ class Composio(SyncTwin[AsyncComposio]):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         idempotency_header: str = DEFAULT_IDEMPOTENCY_HEADER,
         allow_tracking: bool = True,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+        trace_propagation: bool = True,
     ) -> None:
         async_client = AsyncComposio(
             api_key,
@@ -136,6 +145,9 @@ class Composio(SyncTwin[AsyncComposio]):
             max_response_bytes=max_response_bytes,
             idempotency_header=idempotency_header,
             allow_tracking=allow_tracking,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            trace_propagation=trace_propagation,
         )
         portal = PortalManager(async_client.aclose, name="composio-router-portal", timeout=timeout)
         super().__init__(async_client, portal)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -48,6 +49,7 @@ from .errors import (
     unregister_secret,
 )
 from .models._unset import UNSET, Unset
+from .telemetry import Telemetry
 
 __all__ = [
     "QueryValue",
@@ -138,8 +140,13 @@ def encode_query(params: Mapping[str, QueryValue]) -> list[tuple[str, str]]:
 class Transport:
     """Sends requests to the Tool Router API. Owned by exactly one client."""
 
-    def __init__(self, options: ClientOptions, http_session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self, options: ClientOptions, http_session: aiohttp.ClientSession | None = None,
+        telemetry: Telemetry | None = None,
+    ) -> None:
         self.options = options
+        self.telemetry = telemetry if telemetry is not None else Telemetry()
+        """OpenTelemetry spans and metrics (no-ops without OpenTelemetry); the layers above use it too."""
         self._http = http_session
         self._owns_http = http_session is None
         if http_session is not None:
@@ -280,9 +287,12 @@ class Transport:
         if content_type is not None:
             headers["Content-Type"] = content_type
         failure: BaseException | None = None
+        # No traceparent here: the trace context goes to the API, not to a storage provider.
+        span = self.telemetry.http(method, "{presigned_storage_url}", target.host or "", target.port, 0)
         try:
-            with anyio.fail_after(deadline):
+            with span, anyio.fail_after(deadline):
                 status, raw, target = await self._storage_hops(session, method, target, data, headers, sink)
+                span.status(status, None)
         except _SinkFailed as exc:
             raise exc.args[0] from None  # the caller's own error (a full disk), not the network's
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -444,9 +454,7 @@ class Transport:
             never_sent = False
             progress.in_flight = True
             try:
-                status, resp_headers, raw = await self._send_following_redirects(
-                    session, method, url, headers, payload, query
-                )
+                status, resp_headers, raw = await self._attempt(session, method, url, path, headers, payload, query, attempt)
             except _NotSent as exc:
                 failure, never_sent = exc.__cause__, True
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -501,6 +509,37 @@ class Transport:
                 continue
             logger.debug("%s %s -> %d (giving up after %d attempts)", method, path, status, attempt + 1)
             raise status_error
+
+    async def _attempt(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        path: str,
+        headers: dict[str, str],
+        payload: bytes | None,
+        query: Sequence[tuple[str, str]] | None,
+        attempt: int,
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """One attempt, in its own ``CLIENT`` span when OpenTelemetry is on."""
+        telemetry = self.telemetry
+        if not telemetry.enabled:
+            return await self._send_following_redirects(session, method, url, headers, payload, query)
+        with telemetry.http(method, url_template(path), url.host or "", url.port, attempt) as span:
+            traced = dict(headers)
+            telemetry.inject(traced)  # traceparent: the server's spans join this trace
+            try:
+                status, resp_headers, raw = await self._send_following_redirects(
+                    session, method, url, traced, payload, query
+                )
+            except _NotSent as exc:
+                span.error(type(exc.__cause__).__name__)
+                raise
+            except BaseException as exc:
+                span.error(type(exc).__name__)
+                raise
+            span.status(status, resp_headers.get("x-request-id"))
+            return status, resp_headers, raw
 
     async def _send_following_redirects(
         self,
@@ -676,6 +715,16 @@ class Transport:
         text = f"{method} {path} failed: {kind}" + (f": {detail}" if detail else "")
         text += " (the request was sent: it may have run)" if sent else " (the request was never sent)"
         return APIConnectionError(text, method=method, path=path, request_sent=sent)
+
+
+# Segments that hold an id: the span name and url.template show the route, not the id.
+_ID_SEGMENT = re.compile(r"/(session|mounts|connected_accounts)/([^/]+)")
+_ID_NAMES = {"session": "session_id", "mounts": "mount_id", "connected_accounts": "connected_account_id"}
+
+
+def url_template(path: str) -> str:
+    """``/api/v3.1/tool_router/session/{session_id}/execute`` for a concrete request path."""
+    return _ID_SEGMENT.sub(lambda m: f"/{m.group(1)}/{{{_ID_NAMES[m.group(1)]}}}", path)
 
 
 def _no_silent_resend(http: aiohttp.ClientSession) -> None:

@@ -36,6 +36,7 @@ from .errors import (
     MCPDestinationError,
 )
 from .models._unset import UNSET, Unset
+from .telemetry import Telemetry
 
 # The session layer (sessions, models, execution, fan-out, providers) is loaded with the
 # first session a client opens, not at `import composio_router`: constructing a client
@@ -43,6 +44,9 @@ from .models._unset import UNSET, Unset
 # (the benchmarks' import-time target). Hence the imports inside the methods below.
 if TYPE_CHECKING:
     from typing import Unpack
+
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
 
     from .custom_tools import CustomTool, CustomToolkit, CustomToolRegistry
     from .experimental import ExperimentalAPI
@@ -142,22 +146,23 @@ class AsyncSessions:
         if its URL is on another origin than the API (the key is then withheld), that
         raises :class:`MCPDestinationError` instead of logging a warning.
         """
-        if not isinstance(user_id, str) or not user_id.strip():
-            raise InvalidInputError(f"user_id must be a non-empty string, got {user_id!r}")
-        _check_mcp_flag(mcp)
-        from .session_config import build_config_body, experimental_customs
+        with self._transport.telemetry.operation("session.create"):
+            if not isinstance(user_id, str) or not user_id.strip():
+                raise InvalidInputError(f"user_id must be a non-empty string, got {user_id!r}")
+            _check_mcp_flag(mcp)
+            from .session_config import build_config_body, experimental_customs
 
-        body: dict[str, Any] = {"user_id": user_id, **build_config_body(settings, for_update=False)}
-        dict_tools, dict_toolkits = experimental_customs(settings)
-        if (dict_tools and custom_tools) or (dict_toolkits and custom_toolkits):
-            raise InvalidInputError("pass custom tools as custom_tools= or inside experimental, not both")
-        registry = _registry(custom_tools or dict_tools, custom_toolkits or dict_toolkits)
-        if registry is not None:
-            body.setdefault("experimental", {}).update(registry.wire_payload())
-        data = await self._transport.request(
-            "POST", SESSIONS_PATH, body=body, idempotency=Idempotency.SAFE, timeout=timeout
-        )
-        return self._session(data, registry, mcp=mcp)
+            body: dict[str, Any] = {"user_id": user_id, **build_config_body(settings, for_update=False)}
+            dict_tools, dict_toolkits = experimental_customs(settings)
+            if (dict_tools and custom_tools) or (dict_toolkits and custom_toolkits):
+                raise InvalidInputError("pass custom tools as custom_tools= or inside experimental, not both")
+            registry = _registry(custom_tools or dict_tools, custom_toolkits or dict_toolkits)
+            if registry is not None:
+                body.setdefault("experimental", {}).update(registry.wire_payload())
+            data = await self._transport.request(
+                "POST", SESSIONS_PATH, body=body, idempotency=Idempotency.SAFE, timeout=timeout
+            )
+            return self._session(data, registry, mcp=mcp)
 
     def _session(self, data: Any, registry: CustomToolRegistry | None, *, mcp: bool) -> AsyncSession:
         from .models._converter import structure_response
@@ -208,17 +213,18 @@ class AsyncSessions:
 
         ``mcp=True``: as in :meth:`create`.
         """
-        _check_mcp_flag(mcp)
-        path = session_path(session_id)
-        registry = _registry(custom_tools, custom_toolkits)
-        if registry is None:
-            data = await self._transport.request("GET", path, idempotency=Idempotency.SAFE, timeout=timeout)
-        else:
-            data = await self._transport.request(
-                "POST", path + "/attach", body={"experimental": registry.wire_payload()},
-                idempotency=Idempotency.SAFE, timeout=timeout,
-            )
-        return self._session(data, registry, mcp=mcp)
+        with self._transport.telemetry.operation("session.use"):
+            _check_mcp_flag(mcp)
+            path = session_path(session_id)
+            registry = _registry(custom_tools, custom_toolkits)
+            if registry is None:
+                data = await self._transport.request("GET", path, idempotency=Idempotency.SAFE, timeout=timeout)
+            else:
+                data = await self._transport.request(
+                    "POST", path + "/attach", body={"experimental": registry.wire_payload()},
+                    idempotency=Idempotency.SAFE, timeout=timeout,
+                )
+            return self._session(data, registry, mcp=mcp)
 
     async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete a session by id. Deleting it again raises :class:`NotFoundError`.
@@ -226,16 +232,17 @@ class AsyncSessions:
         If an attempt's answer is lost and the retry finds the session gone, that
         attempt deleted it: the call succeeds rather than reporting a 404.
         """
-        path = session_path(session_id)
-        data = await self._transport.request(
-            "DELETE", path, idempotency=Idempotency.SAFE, timeout=timeout, missing_means_done=True
-        )
-        from .models._converter import structure_response
-        from .models.session import DeletedSession
+        with self._transport.telemetry.operation("session.delete"):
+            path = session_path(session_id)
+            data = await self._transport.request(
+                "DELETE", path, idempotency=Idempotency.SAFE, timeout=timeout, missing_means_done=True
+            )
+            from .models._converter import structure_response
+            from .models.session import DeletedSession
 
-        if data is None:  # a retry found it gone: the lost earlier attempt deleted it
-            return DeletedSession(session_id=session_id)
-        return structure_response(data, DeletedSession)
+            if data is None:  # a retry found it gone: the lost earlier attempt deleted it
+                return DeletedSession(session_id=session_id)
+            return structure_response(data, DeletedSession)
 
 
 class AsyncComposio:
@@ -259,7 +266,11 @@ class AsyncComposio:
     the only one in force.
     ``allow_tracking`` is accepted for code written for the official SDK, where
     ``allow_tracking=False`` turns its telemetry off. It does nothing here: this SDK sends
-    no telemetry.
+    no telemetry to anyone.
+    With OpenTelemetry installed (``composio-router[otel]``), the client reports spans and
+    metrics to *your* providers (:mod:`composio_router.telemetry`): the global ones, or
+    ``tracer_provider`` / ``meter_provider``. ``trace_propagation=False`` stops sending the
+    W3C ``traceparent`` header to the API.
     The key is masked in every repr and scrubbed from errors and logs; a key shorter
     than 8 characters is not scrubbed (it would garble unrelated text).
     Use ``async with AsyncComposio() as composio:`` or call :meth:`aclose`.
@@ -282,8 +293,13 @@ class AsyncComposio:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         idempotency_header: str = DEFAULT_IDEMPOTENCY_HEADER,
         allow_tracking: bool = True,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+        trace_propagation: bool = True,
     ) -> None:
         _check_client_arguments(api_key, base_url, provider, allow_tracking, default_headers, http_session)
+        if not isinstance(trace_propagation, bool):
+            raise ConfigurationError(f"trace_propagation must be True or False, got {trace_propagation!r}")
         self.options: ClientOptions = resolve_options(
             api_key=api_key, base_url=base_url, timeout=timeout, connect_timeout=connect_timeout,
             max_retries=max_retries, max_connections=max_connections, default_headers=default_headers,
@@ -294,7 +310,10 @@ class AsyncComposio:
                 "verify= configures the client's own pool; with http_session=, set TLS on that "
                 "session's connector instead (aiohttp.TCPConnector(ssl=...))"
             )
-        self._transport = Transport(self.options, http_session)
+        telemetry = Telemetry(
+            tracer_provider=tracer_provider, meter_provider=meter_provider, propagate=trace_propagation
+        )
+        self._transport = Transport(self.options, http_session, telemetry)
         # Providers (composio_router.providers): OpenAI Chat Completions by default, as the
         # official SDK; `modifiers` apply to every session's tools() and executions.
         if provider is None:

@@ -80,26 +80,27 @@ class AsyncConnectionRequest:
         Raises :class:`ConnectionRequestFailedError` on FAILED, EXPIRED or REVOKED, and
         :class:`ConnectionRequestTimeoutError` if it is still pending after ``timeout`` seconds.
         """
-        seconds = check_seconds(timeout, "timeout", positive=True, optional=False)
-        interval = check_seconds(poll_interval, "poll_interval", positive=True, optional=False)
-        assert seconds is not None and interval is not None
-        last: ConnectedAccount | None = None
-        with anyio.move_on_after(seconds):
-            while True:
-                last = await self.refresh()
-                if last.status == ConnectionStatus.ACTIVE:
-                    return last
-                if last.status in ConnectionStatus.TERMINAL_FAILURES:
-                    reason = f": {last.status_reason}" if last.status_reason else ""
-                    raise ConnectionRequestFailedError(
-                        f"connection {self.id} for {self.toolkit} ended {last.status}{reason}",
-                        connected_account_id=self.id,
-                        status=last.status,
-                    )
-                await anyio.sleep(interval)
-        raise ConnectionRequestTimeoutError(
-            f"connection {self.id} for {self.toolkit} was still {self.status} after {timeout} s; "
-            f"the user may not have finished at {self.redirect_url}",
-            connected_account_id=self.id,
-            status=self.status,
-        )
+        with self._transport.telemetry.operation("wait_for_connection", toolkit=self.toolkit):
+            seconds = check_seconds(timeout, "timeout", positive=True, optional=False)
+            interval = check_seconds(poll_interval, "poll_interval", positive=True, optional=False)
+            assert seconds is not None and interval is not None
+            last: ConnectedAccount | None = None
+            with anyio.move_on_after(seconds):
+                while True:
+                    last = await self.refresh()
+                    if last.status == ConnectionStatus.ACTIVE:
+                        return last
+                    if last.status in ConnectionStatus.TERMINAL_FAILURES:
+                        reason = f": {last.status_reason}" if last.status_reason else ""
+                        raise ConnectionRequestFailedError(
+                            f"connection {self.id} for {self.toolkit} ended {last.status}{reason}",
+                            connected_account_id=self.id,
+                            status=last.status,
+                        )
+                    await anyio.sleep(interval)
+            raise ConnectionRequestTimeoutError(
+                f"connection {self.id} for {self.toolkit} was still {self.status} after {timeout} s; "
+                f"the user may not have finished at {self.redirect_url}",
+                connected_account_id=self.id,
+                status=self.status,
+            )

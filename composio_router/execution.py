@@ -49,6 +49,7 @@ from .models.execution import ExecuteResult, ResultType
 if TYPE_CHECKING:
     from ._transport import Transport
     from .custom_tools import ContextSession, CustomToolRegistry, RegisteredCustomTool
+    from .telemetry import Telemetry
 
 __all__ = [
     "LOCAL_TOOL_THREADS",
@@ -171,6 +172,11 @@ class Executor:
         self._path = session_path
         self._registry = registry if registry else None
         self._context = context  # what a custom tool's SessionContext calls back into
+
+    @property
+    def telemetry(self) -> Telemetry:
+        """The client's OpenTelemetry hooks (no-ops without OpenTelemetry)."""
+        return self._transport.telemetry
 
     @property
     def max_connections(self) -> int:

@@ -86,21 +86,26 @@ async def _run_item(
     error: str | None = None
     exception: Exception | None = None
     key = None if idempotency_key is None else f"{idempotency_key}:{index}"
-    try:
-        parsed = parse_call(call)
-        tool = executor.resolve(parsed.tool_slug)
-        local = tool is not None
-        if tool is not None:
-            slug = tool.slug
-        if limiter is None:
-            result = await _call_item(executor, tool, parsed.tool_slug, parsed.arguments, parsed.account, deadline, key)
-        else:
-            async with limiter:
+    with executor.telemetry.tool(slug, operation="multi_execute.item", index=index) as span:
+        try:
+            parsed = parse_call(call)
+            tool = executor.resolve(parsed.tool_slug)
+            local = tool is not None
+            if tool is not None:
+                slug = tool.slug
+                span.set("composio.local", True)
+            if limiter is None:
                 result = await _call_item(executor, tool, parsed.tool_slug, parsed.arguments, parsed.account, deadline, key)
-    except ComposioError as exc:
-        error, exception = str(exc), exc
-    except Exception as exc:  # a bug must not take the batch down
-        error, exception = f"{type(exc).__name__}: {exc}", exc
+            else:
+                async with limiter:
+                    result = await _call_item(executor, tool, parsed.tool_slug, parsed.arguments, parsed.account, deadline, key)
+            span.result(result)
+        except ComposioError as exc:
+            error, exception = str(exc), exc
+            span.exception(exc)
+        except Exception as exc:  # a bug must not take the batch down
+            error, exception = f"{type(exc).__name__}: {exc}", exc
+            span.exception(exc)
     finished = time.perf_counter()
     if result is not None:
         return BatchItemResult(

@@ -216,74 +216,75 @@ class AsyncSessionFiles:
         storage URL that never receives the API key; ``timeout`` bounds both hops.
         Call :meth:`download` for a handle to read the file back.
         """
-        if mimetype is not None:
-            # It becomes the storage request's Content-Type: checked before the first request.
-            check_header_value(mimetype, "mimetype")
-        opened: IO[bytes] | None = None
-        body: bytes | _FileStream
-        try:
-            if isinstance(source, bytes | bytearray | memoryview):
-                body = bytes(source)
-                size: int | None = len(body)
-                name = remote_path
-                if name is None:
-                    if mimetype is None:
+        with self._transport.telemetry.operation("files.upload"):
+            if mimetype is not None:
+                # It becomes the storage request's Content-Type: checked before the first request.
+                check_header_value(mimetype, "mimetype")
+            opened: IO[bytes] | None = None
+            body: bytes | _FileStream
+            try:
+                if isinstance(source, bytes | bytearray | memoryview):
+                    body = bytes(source)
+                    size: int | None = len(body)
+                    name = remote_path
+                    if name is None:
+                        if mimetype is None:
+                            raise InvalidInputError(
+                                "uploading bytes needs remote_path= (the file's name in the mount) or mimetype="
+                            )
+                        name = f"upload-{secrets.token_hex(4)}{mimetypes.guess_extension(mimetype) or ''}"
+                elif isinstance(source, str | os.PathLike):
+                    local = Path(os.fspath(source))
+                    if str(source).startswith(("http://", "https://")):
                         raise InvalidInputError(
-                            "uploading bytes needs remote_path= (the file's name in the mount) or mimetype="
+                            "upload takes bytes, a local path or a file object, not a URL: fetch it first"
                         )
-                    name = f"upload-{secrets.token_hex(4)}{mimetypes.guess_extension(mimetype) or ''}"
-            elif isinstance(source, str | os.PathLike):
-                local = Path(os.fspath(source))
-                if str(source).startswith(("http://", "https://")):
+                    name = remote_path if remote_path is not None else local.name
+                    check_relative_path(name, "remote_path")
+                    try:
+                        local_file, size = await anyio.to_thread.run_sync(_open_local, local)
+                    except OSError as exc:
+                        raise InvalidInputError(f"cannot read {str(local)!r}: {exc.strerror or exc}") from None
+                    opened = local_file
+                    body = _FileStream(local_file, 0, size)
+                elif callable(getattr(source, "read", None)):
+                    seen: object = source  # typed IO[bytes], but callers do pass text files
+                    if isinstance(seen, io.TextIOBase):
+                        raise InvalidInputError("the file object is open in text mode; open it with 'rb'")
+                    file_name = getattr(source, "name", None)
+                    name = remote_path
+                    if name is None and isinstance(file_name, str) and file_name:
+                        name = PurePosixPath(file_name.replace("\\", "/")).name
+                    if name is None:
+                        raise InvalidInputError("this file object has no name: pass remote_path=")
+                    start, size = await anyio.to_thread.run_sync(_probe, source)
+                    body = _FileStream(source, start, size)
+                else:
                     raise InvalidInputError(
-                        "upload takes bytes, a local path or a file object, not a URL: fetch it first"
+                        f"upload takes bytes, a local path or a binary file object, got {type(source).__name__}"
                     )
-                name = remote_path if remote_path is not None else local.name
                 check_relative_path(name, "remote_path")
-                try:
-                    local_file, size = await anyio.to_thread.run_sync(_open_local, local)
-                except OSError as exc:
-                    raise InvalidInputError(f"cannot read {str(local)!r}: {exc.strerror or exc}") from None
-                opened = local_file
-                body = _FileStream(local_file, 0, size)
-            elif callable(getattr(source, "read", None)):
-                seen: object = source  # typed IO[bytes], but callers do pass text files
-                if isinstance(seen, io.TextIOBase):
-                    raise InvalidInputError("the file object is open in text mode; open it with 'rb'")
-                file_name = getattr(source, "name", None)
-                name = remote_path
-                if name is None and isinstance(file_name, str) and file_name:
-                    name = PurePosixPath(file_name.replace("\\", "/")).name
-                if name is None:
-                    raise InvalidInputError("this file object has no name: pass remote_path=")
-                start, size = await anyio.to_thread.run_sync(_probe, source)
-                body = _FileStream(source, start, size)
-            else:
-                raise InvalidInputError(
-                    f"upload takes bytes, a local path or a binary file object, got {type(source).__name__}"
+                mime = mimetype if mimetype is not None else _guess_mimetype(name)
+                wire: dict[str, Any] = {"mount_relative_path": name}
+                if mime is not None:
+                    wire["mimetype"] = mime
+                started = anyio.current_time()
+                target = await self._transport.request(
+                    "POST", self._mount_path(mount_id) + "/upload_url", body=wire, idempotency=Idempotency.SAFE,
+                    timeout=timeout,
                 )
-            check_relative_path(name, "remote_path")
-            mime = mimetype if mimetype is not None else _guess_mimetype(name)
-            wire: dict[str, Any] = {"mount_relative_path": name}
-            if mime is not None:
-                wire["mimetype"] = mime
-            started = anyio.current_time()
-            target = await self._transport.request(
-                "POST", self._mount_path(mount_id) + "/upload_url", body=wire, idempotency=Idempotency.SAFE,
-                timeout=timeout,
+                await self._transport.storage_request(
+                    "PUT", _presigned_url(target, "upload_url"), data=body,
+                    content_type=mime or "application/octet-stream", timeout=self._time_left(timeout, started),
+                )
+            finally:
+                if opened is not None:
+                    opened.close()
+            return RemoteFile(
+                mount_relative_path=_text_field(target, "mount_relative_path", name),
+                sandbox_mount_prefix=_text_field(target, "sandbox_mount_prefix", ""),
+                size=size,
             )
-            await self._transport.storage_request(
-                "PUT", _presigned_url(target, "upload_url"), data=body,
-                content_type=mime or "application/octet-stream", timeout=self._time_left(timeout, started),
-            )
-        finally:
-            if opened is not None:
-                opened.close()
-        return RemoteFile(
-            mount_relative_path=_text_field(target, "mount_relative_path", name),
-            sandbox_mount_prefix=_text_field(target, "sandbox_mount_prefix", ""),
-            size=size,
-        )
 
     async def download(
         self, remote_path: str, *, mount_id: str = DEFAULT_MOUNT, timeout: float | None | Unset = UNSET
@@ -293,18 +294,19 @@ class AsyncSessionFiles:
         Only the URL is requested here; ``read()``, ``text()`` and ``save()`` fetch the
         bytes (a GET to storage, without credentials).
         """
-        check_relative_path(remote_path, "remote_path")
-        answer = await self._transport.request(
-            "POST", self._mount_path(mount_id) + "/download_url", body={"mount_relative_path": remote_path},
-            idempotency=Idempotency.SAFE, timeout=timeout,
-        )
-        return AsyncRemoteFileHandle(
-            self._transport,
-            download_url=_presigned_url(answer, "download_url"),
-            mount_relative_path=_text_field(answer, "mount_relative_path", remote_path),
-            sandbox_mount_prefix=_text_field(answer, "sandbox_mount_prefix", ""),
-            expires_at=_text_field(answer, "expires_at", "") or None,
-        )
+        with self._transport.telemetry.operation("files.download"):
+            check_relative_path(remote_path, "remote_path")
+            answer = await self._transport.request(
+                "POST", self._mount_path(mount_id) + "/download_url", body={"mount_relative_path": remote_path},
+                idempotency=Idempotency.SAFE, timeout=timeout,
+            )
+            return AsyncRemoteFileHandle(
+                self._transport,
+                download_url=_presigned_url(answer, "download_url"),
+                mount_relative_path=_text_field(answer, "mount_relative_path", remote_path),
+                sandbox_mount_prefix=_text_field(answer, "sandbox_mount_prefix", ""),
+                expires_at=_text_field(answer, "expires_at", "") or None,
+            )
 
     async def delete(
         self, remote_path: str, *, mount_id: str = DEFAULT_MOUNT, timeout: float | None | Unset = UNSET
@@ -362,7 +364,8 @@ class AsyncRemoteFileHandle:
     async def read(self, *, timeout: float | None | Unset = UNSET) -> bytes:
         """The file's bytes. Larger than ``max_response_bytes``: :class:`APIResponseTooLargeError`
         (raise the client's limit, or :meth:`save` it instead)."""
-        return await self._transport.storage_request("GET", self.download_url, timeout=timeout)
+        with self._transport.telemetry.operation("files.read"):
+            return await self._transport.storage_request("GET", self.download_url, timeout=timeout)
 
     async def buffer(self, *, timeout: float | None | Unset = UNSET) -> bytes:
         """The official SDK's name for :meth:`read`."""
@@ -382,27 +385,28 @@ class AsyncRemoteFileHandle:
         The bytes go to a temporary file beside the target, renamed into place once
         complete: a failed download leaves no partial file. Returns the absolute path.
         """
-        target = Path(os.fspath(path))
-        if await anyio.Path(target).is_dir():
-            if self.filename in ("", ".", ".."):
-                raise InvalidInputError(f"{self.mount_relative_path!r} has no file name to save under")
-            target = target / self.filename
-        partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-        try:
-            out = await anyio.open_file(partial, "xb")
-        except OSError as exc:
-            raise InvalidInputError(f"cannot write to {str(target)!r}: {exc.strerror or exc}") from None
-        done = False
-        try:
-            async with out:
-                try:
-                    await self._transport.storage_request("GET", self.download_url, sink=out.write, timeout=timeout)
-                except OSError as exc:  # raised by the sink: the local disk, not the network
-                    raise InvalidInputError(f"writing {str(target)!r} failed: {exc.strerror or exc}") from None
-            await anyio.Path(partial).replace(target)
-            done = True
-        finally:
-            if not done:
-                with contextlib.suppress(OSError):
-                    await anyio.Path(partial).unlink()
-        return str(await anyio.Path(target).resolve())
+        with self._transport.telemetry.operation("files.save"):
+            target = Path(os.fspath(path))
+            if await anyio.Path(target).is_dir():
+                if self.filename in ("", ".", ".."):
+                    raise InvalidInputError(f"{self.mount_relative_path!r} has no file name to save under")
+                target = target / self.filename
+            partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+            try:
+                out = await anyio.open_file(partial, "xb")
+            except OSError as exc:
+                raise InvalidInputError(f"cannot write to {str(target)!r}: {exc.strerror or exc}") from None
+            done = False
+            try:
+                async with out:
+                    try:
+                        await self._transport.storage_request("GET", self.download_url, sink=out.write, timeout=timeout)
+                    except OSError as exc:  # raised by the sink: the local disk, not the network
+                        raise InvalidInputError(f"writing {str(target)!r} failed: {exc.strerror or exc}") from None
+                await anyio.Path(partial).replace(target)
+                done = True
+            finally:
+                if not done:
+                    with contextlib.suppress(OSError):
+                        await anyio.Path(partial).unlink()
+            return str(await anyio.Path(target).resolve())

@@ -115,6 +115,7 @@ class AsyncSession:
         self._path = session_path(info.session_id)
         self._custom = custom_tools
         self._tools = SessionTools(transport, self._path, custom_tools)
+        self._telemetry = transport.telemetry
         self._executor = Executor(transport, self._path, custom_tools, context=self)
         self._assistive_prompt: str | None = None
         self.experimental = AsyncSessionExperimental(
@@ -184,7 +185,8 @@ class AsyncSession:
         cached for the session's life; ``refresh=True`` fetches it again (after an update,
         for instance).
         """
-        return await self._tools.get(refresh=refresh, timeout=timeout)
+        with self._telemetry.operation("tools", session_id=self.session_id):
+            return await self._tools.get(refresh=refresh, timeout=timeout)
 
     def _modifiers(self, modifiers: Modifiers) -> tuple[Modifier, ...]:
         # The client's modifiers first, then the call's own. Most calls pass none: the
@@ -240,15 +242,16 @@ class AsyncSession:
         ``function_response`` parts) whose content is the JSON of
         ``{"successful", "data", "error"}``. A failed call is an answer, not an exception.
         """
-        chosen = provider if provider is not None else self._defaults.provider
-        calls = chosen.parse_tool_calls(response)
-        if not calls:
-            return []
-        if chosen.needs_tool_schemas:
-            schemas = {t.slug: t.input_parameters for t in await self.get_meta_tools()}
-            calls = chosen.prepare_calls(calls, schemas)
-        outputs = await execute_tool_calls(self._run_model_calls, calls, modifiers=modifiers, timeout=timeout)
-        return chosen.format_results(outputs)
+        with self._telemetry.operation("handle_tool_calls", session_id=self.session_id):
+            chosen = provider if provider is not None else self._defaults.provider
+            calls = chosen.parse_tool_calls(response)
+            if not calls:
+                return []
+            if chosen.needs_tool_schemas:
+                schemas = {t.slug: t.input_parameters for t in await self.get_meta_tools()}
+                calls = chosen.prepare_calls(calls, schemas)
+            outputs = await execute_tool_calls(self._run_model_calls, calls, modifiers=modifiers, timeout=timeout)
+            return chosen.format_results(outputs)
 
     async def _run_model_calls(
         self, calls: Sequence[ToolCall], *, modifiers: Modifiers = None, timeout: float | None | Unset = UNSET
@@ -285,21 +288,22 @@ class AsyncSession:
         sends the same field). More than seven queries are split into concurrent requests
         of seven (the server's limit) and merged back in order.
         """
-        queries = check_queries(query, known_fields, search_strategy)
-        bodies = search_bodies(
-            queries, model=model, known_fields=known_fields, search_strategy=search_strategy,
-            toolkits=check_toolkit_slugs(toolkits), customs=self._executor.customs_payload(),
-        )
-
-        async def one(body: dict[str, Any]) -> SearchResponse:
-            data = await self._transport.request(
-                "POST", self._path + "/search", body=body, idempotency=Idempotency.SAFE, timeout=timeout
+        with self._telemetry.operation("search", session_id=self.session_id):
+            queries = check_queries(query, known_fields, search_strategy)
+            bodies = search_bodies(
+                queries, model=model, known_fields=known_fields, search_strategy=search_strategy,
+                toolkits=check_toolkit_slugs(toolkits), customs=self._executor.customs_payload(),
             )
-            return structure_response(data, SearchResponse)
 
-        if len(bodies) == 1:
-            return await one(bodies[0])
-        return merge_searches(await fanout.gather_in_order([functools.partial(one, b) for b in bodies]))
+            async def one(body: dict[str, Any]) -> SearchResponse:
+                data = await self._transport.request(
+                    "POST", self._path + "/search", body=body, idempotency=Idempotency.SAFE, timeout=timeout
+                )
+                return structure_response(data, SearchResponse)
+
+            if len(bodies) == 1:
+                return await one(bodies[0])
+            return merge_searches(await fanout.gather_in_order([functools.partial(one, b) for b in bodies]))
 
     # -- execution --------------------------------------------------------------------------
 
@@ -327,20 +331,30 @@ class AsyncSession:
         into retries after it may have run: use it only when your server or gateway
         deduplicates by that header.
         """
-        mods = self._modifiers(modifiers)
-        if not has_execute_modifiers(mods):
-            return await self._executor.execute(
-                tool_slug, arguments, account=account, timeout=timeout, input_responses=input_responses,
-                request_state=request_state, idempotency_key=idempotency_key,
-            )
-        check_slug(tool_slug)
-        slug, toolkit = self._identify(tool_slug)
-        args = await apply_before_execute(mods, slug, toolkit, check_arguments(arguments))
-        result = await self._executor.execute(
-            tool_slug, args, account=account, timeout=timeout, input_responses=input_responses,
-            request_state=request_state, idempotency_key=idempotency_key,
-        )
-        return await apply_after_execute(mods, slug, toolkit, result)
+        with self._telemetry.tool(
+            str(tool_slug), local=self._is_local(tool_slug), session_id=self.session_id
+        ) as span:
+            mods = self._modifiers(modifiers)
+            if not has_execute_modifiers(mods):
+                result = await self._executor.execute(
+                    tool_slug, arguments, account=account, timeout=timeout, input_responses=input_responses,
+                    request_state=request_state, idempotency_key=idempotency_key,
+                )
+            else:
+                check_slug(tool_slug)
+                slug, toolkit = self._identify(tool_slug)
+                args = await apply_before_execute(mods, slug, toolkit, check_arguments(arguments))
+                result = await self._executor.execute(
+                    tool_slug, args, account=account, timeout=timeout, input_responses=input_responses,
+                    request_state=request_state, idempotency_key=idempotency_key,
+                )
+                result = await apply_after_execute(mods, slug, toolkit, result)
+            span.result(result)
+            return result
+
+    def _is_local(self, tool_slug: object) -> bool:
+        # For spans only: whether the slug names a custom tool (no error if it is malformed).
+        return self._custom is not None and isinstance(tool_slug, str) and self._custom.is_local(tool_slug)
 
     async def execute_meta(
         self,
@@ -361,10 +375,13 @@ class AsyncSession:
         into retries after it may have run: use it only when your server or gateway
         deduplicates by that header.
         """
-        return await self._executor.execute(
-            slug, arguments, endpoint="execute_meta", timeout=timeout, input_responses=input_responses,
-            request_state=request_state, idempotency_key=idempotency_key,
-        )
+        with self._telemetry.tool(str(slug), operation="execute_meta", session_id=self.session_id) as span:
+            result = await self._executor.execute(
+                slug, arguments, endpoint="execute_meta", timeout=timeout, input_responses=input_responses,
+                request_state=request_state, idempotency_key=idempotency_key,
+            )
+            span.result(result)
+            return result
 
     async def multi_execute(
         self,
@@ -386,14 +403,19 @@ class AsyncSession:
         remote item ``i`` is sent with the key ``f"{idempotency_key}:{i}"`` and may be
         retried after it may have run (see :meth:`execute`).
         """
-        mods = self._modifiers(modifiers)
-        items: Sequence[object] = calls
-        if has_execute_modifiers(mods):
-            items = await modify_calls(mods, calls, self._identify)
-        batch = await fanout.multi_execute(
-            self._executor, items, max_concurrency=max_concurrency, timeout=timeout, idempotency_key=idempotency_key
-        )
-        return await modify_batch(mods, batch, self._identify)
+        size = len(calls) if isinstance(calls, Sequence) else None
+        with self._telemetry.operation("multi_execute", session_id=self.session_id, batch_size=size) as span:
+            mods = self._modifiers(modifiers)
+            items: Sequence[object] = calls
+            if has_execute_modifiers(mods):
+                items = await modify_calls(mods, calls, self._identify)
+            batch = await fanout.multi_execute(
+                self._executor, items, max_concurrency=max_concurrency, timeout=timeout,
+                idempotency_key=idempotency_key,
+            )
+            batch = await modify_batch(mods, batch, self._identify)
+            span.set("composio.batch_errors", batch.error_count)
+            return batch
 
     async def iter_multi_execute(
         self,
@@ -442,26 +464,27 @@ class AsyncSession:
         (``in`` is accepted for ``type``; default ``header``; values are stringified).
         Not retried once it may have run, unless given an ``idempotency_key`` (see :meth:`execute`).
         """
-        check_slug(toolkit, "toolkit")
-        check_slug(endpoint, "endpoint")
-        verb = method.upper() if isinstance(method, str) else method
-        if verb not in PROXY_METHODS:
-            raise InvalidInputError(f"method must be one of {sorted(PROXY_METHODS)}, got {method!r}")
-        wire: dict[str, Any] = {"toolkit_slug": toolkit, "endpoint": endpoint, "method": verb}
-        if body is not None:
-            check_finite(body, "body")
-            wire["body"] = body
-        if parameters is not None:
-            if isinstance(parameters, str | bytes | Mapping) or not isinstance(parameters, Sequence):
-                raise InvalidInputError(
-                    f"parameters must be a list of {{'name', 'value', 'type'}} mappings, got {type(parameters).__name__}"
-                )
-            wire["parameters"] = [proxy_parameter(p) for p in parameters]
-        data = await self._transport.request(
-            "POST", self._path + "/proxy_execute", body=wire, idempotency=Idempotency.UNSAFE, timeout=timeout,
-            idempotency_key=idempotency_key,
-        )
-        return structure_response(data, ProxyExecuteResult)
+        with self._telemetry.operation("proxy_execute", session_id=self.session_id, toolkit=toolkit if isinstance(toolkit, str) else None):
+            check_slug(toolkit, "toolkit")
+            check_slug(endpoint, "endpoint")
+            verb = method.upper() if isinstance(method, str) else method
+            if verb not in PROXY_METHODS:
+                raise InvalidInputError(f"method must be one of {sorted(PROXY_METHODS)}, got {method!r}")
+            wire: dict[str, Any] = {"toolkit_slug": toolkit, "endpoint": endpoint, "method": verb}
+            if body is not None:
+                check_finite(body, "body")
+                wire["body"] = body
+            if parameters is not None:
+                if isinstance(parameters, str | bytes | Mapping) or not isinstance(parameters, Sequence):
+                    raise InvalidInputError(
+                        f"parameters must be a list of {{'name', 'value', 'type'}} mappings, got {type(parameters).__name__}"
+                    )
+                wire["parameters"] = [proxy_parameter(p) for p in parameters]
+            data = await self._transport.request(
+                "POST", self._path + "/proxy_execute", body=wire, idempotency=Idempotency.UNSAFE, timeout=timeout,
+                idempotency_key=idempotency_key,
+            )
+            return structure_response(data, ProxyExecuteResult)
 
     # -- connections ------------------------------------------------------------------------
 
@@ -650,34 +673,35 @@ class AsyncSession:
         Retried only when it provably did not run (a refused connection, a 429), or, given
         an ``idempotency_key``, also after connection failures and 5xx; a 409 never is.
         """
-        from .session_config import build_config_body  # loaded with the first update
+        with self._telemetry.operation("session.update", session_id=self.session_id):
+            from .session_config import build_config_body  # loaded with the first update
 
-        body = build_config_body(settings, for_update=True)
-        if expected_config_version is not None:
-            if isinstance(expected_config_version, bool) or not isinstance(expected_config_version, int) or expected_config_version < 1:
-                raise InvalidInputError(f"expected_config_version must be an integer >= 1, got {expected_config_version!r}")
-            # Outside the server's typed body (spec §4.3): sent only when the caller asks.
-            body["expected_config_version"] = expected_config_version
-        try:
-            data = await self._transport.request(
-                # UNSAFE: only a refused connection or a 429 is retried (neither ran), never a
-                # 409, so a stale-version conflict is reported once.
-                "PATCH", self._path, body=body, idempotency=Idempotency.UNSAFE, timeout=timeout,
-                idempotency_key=idempotency_key,
-            )
-        except ConflictError as exc:
-            raise SessionConfigConflictError(
-                f"{exc.message}; the session changed "
-                + (f"since config version {expected_config_version}" if expected_config_version else "concurrently")
-                + ": call refresh() and apply your change again",
-                status_code=exc.status_code, body=exc.body, code=exc.code, slug=exc.slug,
-                request_id=exc.request_id, suggested_fix=exc.suggested_fix, errors=exc.errors,
-                method=exc.method, path=exc.path,
-            ) from None
-        info = structure_response(data, SessionInfo)
-        self._apply_info(info)
-        self._tools.invalidate()  # the tool set may have changed
-        return info
+            body = build_config_body(settings, for_update=True)
+            if expected_config_version is not None:
+                if isinstance(expected_config_version, bool) or not isinstance(expected_config_version, int) or expected_config_version < 1:
+                    raise InvalidInputError(f"expected_config_version must be an integer >= 1, got {expected_config_version!r}")
+                # Outside the server's typed body (spec §4.3): sent only when the caller asks.
+                body["expected_config_version"] = expected_config_version
+            try:
+                data = await self._transport.request(
+                    # UNSAFE: only a refused connection or a 429 is retried (neither ran), never a
+                    # 409, so a stale-version conflict is reported once.
+                    "PATCH", self._path, body=body, idempotency=Idempotency.UNSAFE, timeout=timeout,
+                    idempotency_key=idempotency_key,
+                )
+            except ConflictError as exc:
+                raise SessionConfigConflictError(
+                    f"{exc.message}; the session changed "
+                    + (f"since config version {expected_config_version}" if expected_config_version else "concurrently")
+                    + ": call refresh() and apply your change again",
+                    status_code=exc.status_code, body=exc.body, code=exc.code, slug=exc.slug,
+                    request_id=exc.request_id, suggested_fix=exc.suggested_fix, errors=exc.errors,
+                    method=exc.method, path=exc.path,
+                ) from None
+            info = structure_response(data, SessionInfo)
+            self._apply_info(info)
+            self._tools.invalidate()  # the tool set may have changed
+            return info
 
     async def list_config_history(
         self,
@@ -709,9 +733,10 @@ class AsyncSession:
 
     async def delete(self, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete the session. It can no longer be used; deleting it again is a 404."""
-        data = await self._transport.request(
-            "DELETE", self._path, idempotency=Idempotency.SAFE, timeout=timeout, missing_means_done=True
-        )
-        if data is None:  # a retry found it gone: the lost earlier attempt deleted it
-            return DeletedSession(session_id=self.session_id)
-        return structure_response(data, DeletedSession)
+        with self._telemetry.operation("session.delete", session_id=self.session_id):
+            data = await self._transport.request(
+                "DELETE", self._path, idempotency=Idempotency.SAFE, timeout=timeout, missing_means_done=True
+            )
+            if data is None:  # a retry found it gone: the lost earlier attempt deleted it
+                return DeletedSession(session_id=self.session_id)
+            return structure_response(data, DeletedSession)

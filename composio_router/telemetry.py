@@ -1,34 +1,45 @@
 """OpenTelemetry traces and metrics, for applications that use OpenTelemetry.
 
 Install ``composio-router[otel]`` (it adds ``opentelemetry-api`` only). The SDK then
-reports, through the global tracer and meter providers or the ones a client is given:
+reports, through the global tracer and meter providers, or the ones a client is given
+(``AsyncComposio(tracer_provider=..., meter_provider=...)``):
 
-* one span per public operation (``composio_router.session.create``, ``search``, ...);
-  a tool call is an ``execute_tool {tool}`` span (the GenAI conventions), one per item of
-  a batch, marked ``composio.local`` for custom tools;
+* one ``INTERNAL`` span per public operation, named ``composio_router.{operation}``
+  (``session.create``, ``search``, ``multi_execute``, ``handle_tool_calls``,
+  ``wait_for_connection``, ``files.upload``...). A tool call is an ``execute_tool {tool}``
+  span (the GenAI conventions: ``gen_ai.operation.name``, ``gen_ai.tool.name``), one per
+  item of a batch, with ``composio.local`` true for custom tools;
 * one ``CLIENT`` span per HTTP attempt, named ``{method} {url.template}`` (ids never in
-  the name), with the HTTP client conventions and ``http.request.resend_count`` on
-  retries; the W3C ``traceparent`` header goes out with it unless switched off;
-* ``composio_router.operation.duration`` (s) and ``composio_router.operations``, per
-  operation and tool, with the outcome; ``http.client.request.duration`` (s).
+  the name), with the HTTP client conventions (``http.request.method``, ``server.address``,
+  ``server.port``, ``url.template``, ``http.response.status_code``, ``error.type``) and
+  ``http.request.resend_count`` on a retry. The W3C ``traceparent`` header goes out with it
+  (``AsyncComposio(trace_propagation=False)`` turns that off);
+* metrics: ``composio_router.operation.duration`` (histogram, ``s``) and
+  ``composio_router.operations`` (counter, ``{operation}``), by operation, tool and outcome
+  (``success``, ``failed`` for a tool that ran and failed, ``error`` with ``error.type``);
+  and ``http.client.request.duration`` (``s``).
 
-Spans carry slugs, ids, result types and request ids: never arguments, results,
-headers, file contents or the key. Without OpenTelemetry installed, nothing is imported
-(not even at the first call: one failed import is remembered) and every hook is a shared
-no-op object, so instrumented code costs a method call.
+Spans carry slugs, ids, result types, log ids and request ids: never arguments, results,
+headers, file contents or the key. A failing operation records the typed error's class
+(``error.type``) and, for the SDK's own errors, the exception (their text is scrubbed of
+secrets).
+
+Without OpenTelemetry installed nothing is imported, not even at the first call (one
+failed import is remembered), and every hook is a shared no-op object: instrumented code
+costs a method call.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, MutableMapping
+from collections.abc import MutableMapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
-    from opentelemetry.trace import Span, TracerProvider
+    from opentelemetry.trace import TracerProvider
 
 __all__ = ["INSTRUMENTATION_NAME", "Telemetry"]
 
@@ -36,27 +47,47 @@ INSTRUMENTATION_NAME = "composio_router"
 
 AttributeValue = str | bool | int | float
 
-_api: list[Any] = []  # [available: bool, trace, metrics, propagate, Status, StatusCode, SpanKind]
-_api_lock = threading.Lock()
+# Low-cardinality attributes only (no ids): the metrics' dimensions.
+_METRIC_ATTRIBUTES = frozenset(
+    {
+        "composio.operation", "gen_ai.tool.name", "composio.local", "composio.outcome",
+        "http.request.method", "server.address", "server.port", "http.response.status_code",
+        "url.template", "error.type",
+    }
+)
 
 
-def _opentelemetry() -> list[Any]:
-    """The OpenTelemetry API modules, imported once, on first use; ``[False]`` without them."""
-    if not _api:
-        with _api_lock:
-            if not _api:
-                try:
-                    from opentelemetry import metrics, propagate, trace
-                    from opentelemetry.trace import SpanKind, Status, StatusCode
-                except ImportError:
-                    _api.append(False)
-                else:
-                    _api.extend([True, trace, metrics, propagate, Status, StatusCode, SpanKind])
-    return _api
+class _Api:
+    """The OpenTelemetry API, imported on first use; ``available`` is False without it."""
+
+    available: bool | None = None
+    trace: Any = None
+    metrics: Any = None
+    propagate: Any = None
+    status: Any = None
+    status_code: Any = None
+    span_kind: Any = None
+    lock = threading.Lock()
+
+    @classmethod
+    def load(cls) -> bool:
+        if cls.available is None:
+            with cls.lock:
+                if cls.available is None:
+                    try:
+                        from opentelemetry import metrics, propagate, trace
+                        from opentelemetry.trace import SpanKind, Status, StatusCode
+                    except ImportError:
+                        cls.available = False
+                    else:
+                        cls.trace, cls.metrics, cls.propagate = trace, metrics, propagate
+                        cls.status, cls.status_code, cls.span_kind = Status, StatusCode, SpanKind
+                        cls.available = True
+        return bool(cls.available)
 
 
 class _Noop:
-    """What every hook returns when there is no OpenTelemetry: nothing happens."""
+    """What every hook gives when there is no OpenTelemetry: nothing happens."""
 
     __slots__ = ()
 
@@ -69,27 +100,37 @@ class _Noop:
     def set(self, name: str, value: AttributeValue | None) -> None:
         pass
 
-    def outcome(self, outcome: str) -> None:
+    def result(self, result: object) -> None:
+        pass
+
+    def status(self, code: int, request_id: str | None) -> None:
+        pass
+
+    def error(self, error_type: str) -> None:
+        pass
+
+    def exception(self, exc: BaseException) -> None:
         pass
 
 
 _NOOP = _Noop()
+Recording = Any
+"""A hook's handle: ``set``, ``result``, ``status``, ``error`` (a no-op without OpenTelemetry)."""
 
 
 class _Recorded:
-    """One operation or HTTP attempt being recorded: its span, and its metrics at the end."""
+    """One operation, tool call or HTTP attempt being recorded: its span, then its metrics."""
 
-    __slots__ = ("_attributes", "_kind", "_metric_attributes", "_outcome", "_scope", "_span", "_started", "_telemetry")
+    __slots__ = ("_kind", "_metrics", "_outcome", "_scope", "_span", "_started", "_telemetry")
 
-    def __init__(self, telemetry: Telemetry, kind: str, span_cm: Any, metric_attributes: dict[str, AttributeValue]) -> None:
+    def __init__(self, telemetry: Telemetry, kind: str, scope: Any, metrics: dict[str, AttributeValue]) -> None:
         self._telemetry = telemetry
         self._kind = kind  # "operation" or "http"
-        self._scope = span_cm
-        self._span: Span | None = None
-        self._metric_attributes = metric_attributes
-        self._outcome: str | None = None
+        self._scope = scope
+        self._span: Any = None
+        self._metrics = metrics
+        self._outcome = "success"
         self._started = 0.0
-        self._attributes: dict[str, AttributeValue] = {}
 
     def __enter__(self) -> _Recorded:
         self._started = time.perf_counter()
@@ -97,58 +138,62 @@ class _Recorded:
         return self
 
     def set(self, name: str, value: AttributeValue | None) -> None:
-        """An attribute of the span (and of its metrics, for the ones metrics carry)."""
+        """One attribute of the span (and of its metrics, if it is one of their dimensions)."""
         if value is None:
             return
-        if self._span is not None:
-            self._span.set_attribute(name, value)
+        self._span.set_attribute(name, value)
         if name in _METRIC_ATTRIBUTES:
-            self._metric_attributes[name] = value
+            self._metrics[name] = value
 
-    def outcome(self, outcome: str) -> None:
-        """``success`` or ``failed`` (the call worked, but the tool reported failure)."""
-        self._outcome = outcome
+    def result(self, result: object) -> None:
+        """What a tool call returned: its result type, log id and whether it worked."""
+        self.set("composio.result_type", getattr(result, "result_type", None))
+        self.set("composio.log_id", getattr(result, "log_id", None))
+        if getattr(result, "successful", True) is False:
+            self._outcome = "failed"
+
+    def status(self, code: int, request_id: str | None) -> None:
+        """An HTTP attempt's answer."""
+        self.set("http.response.status_code", code)
+        self.set("composio.request_id", request_id)
+        if code >= 400:
+            self.error(str(code))  # the HTTP conventions' error.type for a failed status
+
+    def error(self, error_type: str) -> None:
+        """The operation failed (``error_type``: an exception class, or an HTTP status)."""
+        self.set("error.type", error_type)
+        self._span.set_status(_Api.status(_Api.status_code.ERROR, error_type))
+        self._outcome = "error"
+
+    def exception(self, exc: BaseException) -> None:
+        """It failed with ``exc``, caught by the caller (a batch slot keeps its error)."""
+        self.error(type(exc).__name__)
+        # Only the SDK's own errors: their text is scrubbed of secrets; a third party's
+        # exception (aiohttp's) could carry a request's details.
+        from .errors import ComposioError
+
+        if isinstance(exc, ComposioError):
+            self._span.record_exception(exc)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        api = _opentelemetry()
         elapsed = time.perf_counter() - self._started
-        if exc is not None:
-            error = type(exc).__name__
-            self._metric_attributes["error.type"] = error
-            if self._span is not None:
-                self._span.set_attribute("error.type", error)
-                self._span.record_exception(exc)
-                self._span.set_status(api[4](api[5].ERROR, error))
-            outcome = "error"
-        else:
-            outcome = self._outcome or "success"
-            if outcome != "success" and self._span is not None:
-                self._span.set_status(api[4](api[5].ERROR, outcome))
+        if exc is not None and "error.type" not in self._metrics:
+            self.exception(exc)
+        elif self._outcome == "failed":
+            self._span.set_status(_Api.status(_Api.status_code.ERROR, "the tool reported a failure"))
         if self._kind == "operation":
-            self._metric_attributes["composio.outcome"] = outcome
-            if self._span is not None:
-                self._span.set_attribute("composio.outcome", outcome)
+            self.set("composio.outcome", self._outcome)
         self._scope.__exit__(exc_type, exc, tb)
-        self._telemetry.record(self._kind, elapsed, self._metric_attributes)
-
-
-# Span attributes that metrics carry too: low-cardinality ones only (no ids).
-_METRIC_ATTRIBUTES = frozenset(
-    {
-        "composio.operation", "gen_ai.tool.name", "composio.toolkit", "composio.local",
-        "http.request.method", "server.address", "server.port", "http.response.status_code",
-        "url.template", "error.type",
-    }
-)
+        self._telemetry.record(self._kind, elapsed, self._metrics)
 
 
 class Telemetry:
     """A client's OpenTelemetry: providers chosen once, instruments made on first use."""
 
-    __slots__ = ("_http_duration", "_lock", "_meter_provider", "_op_count", "_op_duration", "_propagate",
-                 "_ready", "_tracer", "_tracer_provider")
+    __slots__ = ("_count", "_duration", "_http_duration", "_lock", "_meter_provider", "_on", "_propagate",
+                 "_tracer", "_tracer_provider", "_unset_meters", "_unset_tracers")
 
     def __init__(
         self,
@@ -160,94 +205,126 @@ class Telemetry:
         self._tracer_provider = tracer_provider
         self._meter_provider = meter_provider
         self._propagate = propagate
-        self._ready = False
+        self._on: bool | None = None  # unknown until the first call
         self._lock = threading.Lock()
         self._tracer: Any = None
-        self._op_duration: Any = None
-        self._op_count: Any = None
+        self._duration: Any = None
+        self._count: Any = None
         self._http_duration: Any = None
+        # The API's placeholders for "no provider configured yet" (None: a provider was given).
+        self._unset_tracers: Any = None
+        self._unset_meters: Any = None
 
-    def _load(self) -> bool:
-        api = _opentelemetry()
-        if not api[0]:
+    @property
+    def enabled(self) -> bool:
+        """Whether spans or metrics would be recorded now.
+
+        False without OpenTelemetry, and while the application has configured no provider
+        (the global ones are still the API's placeholders): the hooks then skip even the
+        API's no-op spans, which cost about 7 us per call. Checked on every call, so a
+        provider configured later takes effect at once.
+        """
+        if not (self._on if self._on is not None else self._start()):
             return False
-        if not self._ready:
-            with self._lock:
-                if not self._ready:
+        return (
+            self._unset_tracers is None or _Api.trace.get_tracer_provider() is not self._unset_tracers
+            or self._unset_meters is None or _Api.metrics.get_meter_provider() is not self._unset_meters
+        )
+
+    def _start(self) -> bool:
+        with self._lock:
+            if self._on is None:
+                if _Api.load():
                     from ._version import __version__
 
-                    trace, metrics = api[1], api[2]
-                    # The global providers are looked up through the API's proxies, so an
-                    # application that configures OpenTelemetry after creating the client
-                    # still gets its spans.
-                    self._tracer = trace.get_tracer(INSTRUMENTATION_NAME, __version__, self._tracer_provider)
-                    meter = metrics.get_meter(INSTRUMENTATION_NAME, __version__, self._meter_provider)
-                    self._op_duration = meter.create_histogram(
+                    # Through the API's proxies, so an application that configures
+                    # OpenTelemetry after creating the client still gets its spans.
+                    if self._tracer_provider is None:
+                        unset = _Api.trace.get_tracer_provider()
+                        self._unset_tracers = unset if isinstance(unset, _Api.trace.ProxyTracerProvider) else None
+                    if self._meter_provider is None:
+                        unset = _Api.metrics.get_meter_provider()
+                        self._unset_meters = unset if type(unset).__name__ == "_ProxyMeterProvider" else None
+                    self._tracer = _Api.trace.get_tracer(INSTRUMENTATION_NAME, __version__, self._tracer_provider)
+                    meter = _Api.metrics.get_meter(INSTRUMENTATION_NAME, __version__, self._meter_provider)
+                    self._duration = meter.create_histogram(
                         "composio_router.operation.duration", unit="s",
                         description="Duration of composio-router operations and tool calls.",
                     )
-                    self._op_count = meter.create_counter(
+                    self._count = meter.create_counter(
                         "composio_router.operations", unit="{operation}",
                         description="composio-router operations and tool calls, by outcome.",
                     )
                     self._http_duration = meter.create_histogram(
                         "http.client.request.duration", unit="s", description="Duration of HTTP client requests.",
                     )
-                    self._ready = True
-        return True
+                self._on = _Api.available is True
+        return self._on
 
-    def operation(self, name: str, **attributes: AttributeValue | None) -> _Recorded | _Noop:
-        """A span for one public operation (``name`` such as ``session.create``), as a context manager."""
-        if not self._load():
-            return _NOOP
-        attrs = {"composio.operation": name, **{k: v for k, v in attributes.items() if v is not None}}
+    def _span(self, name: str, kind: Any, attributes: dict[str, AttributeValue], recorded_as: str) -> _Recorded:
         scope = self._tracer.start_as_current_span(
-            f"composio_router.{name}", attributes=attrs, record_exception=False, set_status_on_exception=False
+            name, kind=kind, attributes=attributes, record_exception=False, set_status_on_exception=False
         )
-        return _Recorded(self, "operation", scope, {k: v for k, v in attrs.items() if k in _METRIC_ATTRIBUTES})
+        return _Recorded(self, recorded_as, scope, {k: v for k, v in attributes.items() if k in _METRIC_ATTRIBUTES})
 
-    def tool(self, tool_name: str, *, local: bool, toolkit: str | None = None, call_id: str | None = None,
-             session_id: str | None = None) -> _Recorded | _Noop:
+    def operation(self, name: str, **attributes: AttributeValue | None) -> Recording:
+        """A span for one public operation (``session.create``, ``search``...), as a context manager.
+
+        ``attributes`` become ``composio.<name>`` attributes (``session_id=...`` is
+        ``composio.session_id``); None values are left out.
+        """
+        if not self.enabled:
+            return _NOOP
+        attrs: dict[str, AttributeValue] = {"composio.operation": name}
+        attrs.update((f"composio.{k}", v) for k, v in attributes.items() if v is not None)
+        return self._span(f"composio_router.{name}", _Api.span_kind.INTERNAL, attrs, "operation")
+
+    def tool(
+        self,
+        tool_name: str,
+        *,
+        operation: str = "execute",
+        local: bool = False,
+        session_id: str | None = None,
+        index: int | None = None,
+    ) -> Recording:
         """An ``execute_tool`` span (GenAI conventions) for one tool call."""
-        if not self._load():
+        if not self.enabled:
             return _NOOP
         attrs: dict[str, AttributeValue] = {
-            "composio.operation": "execute_tool", "gen_ai.operation.name": "execute_tool",
-            "gen_ai.tool.name": tool_name, "gen_ai.tool.type": "function" if local else "extension",
+            "composio.operation": operation,
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": tool_name,
+            "gen_ai.tool.type": "function" if local else "extension",
             "composio.local": local,
         }
-        for key, value in (("composio.toolkit", toolkit), ("gen_ai.tool.call.id", call_id),
-                           ("composio.session_id", session_id)):
-            if value is not None:
-                attrs[key] = value
-        scope = self._tracer.start_as_current_span(
-            f"execute_tool {tool_name}", attributes=attrs, record_exception=False, set_status_on_exception=False
-        )
-        return _Recorded(self, "operation", scope, {k: v for k, v in attrs.items() if k in _METRIC_ATTRIBUTES})
+        if session_id is not None:
+            attrs["composio.session_id"] = session_id
+        if index is not None:
+            attrs["composio.batch.index"] = index
+        return self._span(f"execute_tool {tool_name}", _Api.span_kind.INTERNAL, attrs, "operation")
 
-    def http(self, method: str, template: str, host: str, port: int | None, *, resend: int) -> _Recorded | _Noop:
+    def http(self, method: str, template: str, host: str, port: int | None, resend: int) -> Recording:
         """A ``CLIENT`` span for one HTTP attempt (HTTP client conventions)."""
-        if not self._load():
+        if not self.enabled:
             return _NOOP
-        attrs: dict[str, AttributeValue] = {"http.request.method": method, "server.address": host, "url.template": template}
+        attrs: dict[str, AttributeValue] = {
+            "http.request.method": method, "server.address": host, "url.template": template,
+        }
         if port is not None:
             attrs["server.port"] = port
         if resend:
             attrs["http.request.resend_count"] = resend
-        scope = self._tracer.start_as_current_span(
-            f"{method} {template}", kind=_opentelemetry()[6].CLIENT, attributes=attrs,
-            record_exception=False, set_status_on_exception=False,
-        )
-        return _Recorded(self, "http", scope, {k: v for k, v in attrs.items() if k in _METRIC_ATTRIBUTES})
+        return self._span(f"{method} {template}", _Api.span_kind.CLIENT, attrs, "http")
 
     def inject(self, headers: MutableMapping[str, str]) -> None:
         """Add ``traceparent`` (and the propagator's other headers) for the current span."""
-        if self._propagate and self._load():
-            _opentelemetry()[3].inject(headers)
+        if self._propagate and self.enabled:
+            _Api.propagate.inject(headers)
 
-    def record(self, kind: str, seconds: float, attributes: Mapping[str, AttributeValue]) -> None:
+    def record(self, kind: str, seconds: float, attributes: dict[str, AttributeValue]) -> None:
         if kind == "http":
             self._http_duration.record(seconds, attributes)
         else:
-            self._op_duration.record(seconds, attributes)
-            self._op_count.add(1, attributes)
+            self._duration.record(seconds, attributes)
+            self._count.add(1, attributes)
