@@ -94,6 +94,9 @@ async def _run_item(
             if tool is not None:
                 slug = tool.slug
                 span.set("composio.local", True)
+            # The toolkit as the spec names it: the custom tool's, else the slug's prefix.
+            span.set("composio.toolkit", (tool.toolkit or "custom") if tool is not None
+                     else parsed.tool_slug.split("_", 1)[0].lower())
             if limiter is None:
                 result = await _call_item(executor, tool, parsed.tool_slug, parsed.arguments, parsed.account, deadline, key)
             else:

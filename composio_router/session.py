@@ -332,7 +332,8 @@ class AsyncSession:
         deduplicates by that header.
         """
         with self._telemetry.tool(
-            str(tool_slug), local=self._is_local(tool_slug), session_id=self.session_id
+            str(tool_slug), local=self._is_local(tool_slug), session_id=self.session_id,
+            toolkit=self._toolkit_of(tool_slug),
         ) as span:
             mods = self._modifiers(modifiers)
             if not has_execute_modifiers(mods):
@@ -351,6 +352,12 @@ class AsyncSession:
                 result = await apply_after_execute(mods, slug, toolkit, result)
             span.result(result)
             return result
+
+    def _toolkit_of(self, tool_slug: object) -> str | None:
+        # For spans only, and only when they are recorded: the lookup is modifiers' own.
+        if not isinstance(tool_slug, str) or not tool_slug or not self._telemetry.enabled:
+            return None
+        return self._identify(tool_slug)[1]
 
     def _is_local(self, tool_slug: object) -> bool:
         # For spans only: whether the slug names a custom tool (no error if it is malformed).

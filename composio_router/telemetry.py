@@ -50,7 +50,7 @@ AttributeValue = str | bool | int | float
 # Low-cardinality attributes only (no ids): the metrics' dimensions.
 _METRIC_ATTRIBUTES = frozenset(
     {
-        "composio.operation", "gen_ai.tool.name", "composio.local", "composio.outcome",
+        "composio.operation", "gen_ai.tool.name", "composio.toolkit", "composio.local", "composio.outcome",
         "http.request.method", "server.address", "server.port", "http.response.status_code",
         "url.template", "error.type",
     }
@@ -287,6 +287,7 @@ class Telemetry:
         local: bool = False,
         session_id: str | None = None,
         index: int | None = None,
+        toolkit: str | None = None,
     ) -> Recording:
         """An ``execute_tool`` span (GenAI conventions) for one tool call."""
         if not self.enabled:
@@ -302,6 +303,8 @@ class Telemetry:
             attrs["composio.session_id"] = session_id
         if index is not None:
             attrs["composio.batch.index"] = index
+        if toolkit is not None:
+            attrs["composio.toolkit"] = toolkit
         return self._span(f"execute_tool {tool_name}", _Api.span_kind.INTERNAL, attrs, "operation")
 
     def http(self, method: str, template: str, host: str, port: int | None, resend: int) -> Recording:

@@ -237,3 +237,31 @@ async def test_wait_for_connection_and_file_transfers_are_spans(
     storage = [s for s in otel.finished() if s.name.endswith("{presigned_storage_url}")]
     assert {s.attributes["http.request.method"] for s in storage} == {"PUT", "GET"}
     assert SECRET_ARGUMENT not in otel.dump() and api_key not in otel.dump()
+
+
+def test_the_same_span_tree_through_the_sync_facade(
+    emulator_thread: Emulator, api_key: str, otel: Otel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from composio_router import _transport
+
+    monkeypatch.setattr(_transport, "backoff_delay", lambda attempt: 0.01)
+    emulator_thread.faults.add(SEARCH, method="POST", status=503, times=1)
+    with Composio(
+        api_key=api_key, base_url=emulator_thread.url, max_retries=2, tracer_provider=otel.tracer_provider,
+        meter_provider=otel.meter_provider,
+    ) as client:
+        session = client.create(user_id="user-1", custom_tools=[explode])
+        session.search("create an issue")
+        batch = session.multi_execute([("UTILS_ECHO", {"text": SECRET_ARGUMENT}), ("EXPLODE", {"text": SECRET_ARGUMENT})])
+    assert [item.successful for item in batch.results] == [True, False]
+    [search] = otel.named("composio_router.search")
+    attempts = [s for s in otel.finished() if s.parent is not None and s.parent.span_id == search.context.span_id]
+    assert [a.attributes.get("http.request.resend_count") for a in attempts] == [None, 1]
+    [multi] = otel.named("composio_router.multi_execute")
+    items = {s.name: s for s in otel.finished() if s.parent is not None and s.parent.span_id == multi.context.span_id}
+    assert set(items) == {"execute_tool UTILS_ECHO", "execute_tool EXPLODE"}
+    assert items["execute_tool EXPLODE"].attributes["error.type"] == "CustomToolError"
+    assert items["execute_tool EXPLODE"].attributes["composio.toolkit"] == "custom"
+    assert items["execute_tool UTILS_ECHO"].attributes["composio.toolkit"] == "utils"
+    exported = otel.dump()
+    assert SECRET_ARGUMENT not in exported and api_key not in exported
