@@ -62,6 +62,8 @@ if TYPE_CHECKING:
 
 # Library logging: silent unless the application configures handlers.
 logging.getLogger("composio_router").addHandler(logging.NullHandler())
+# Every line the SDK's loggers write is scrubbed of registered keys (filters apply per logger).
+logging.getLogger("composio_router").addFilter(errors.SecretScrubbingFilter())
 
 # Loaded on first use, so `import composio_router` stays close to the cost of aiohttp
 # itself (the benchmarks' import-time target): the session layer and its models load

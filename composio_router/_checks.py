@@ -6,6 +6,7 @@ would refuse is not worth a round trip, and the message can name the argument.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -69,6 +70,9 @@ def _has_non_finite(value: object, depth: int = 0) -> bool:
         return not math.isfinite(value)
     if isinstance(value, Mapping):
         return any(_has_non_finite(item, depth + 1) for item in value.values())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # orjson serialises dataclasses itself, NaN fields as null: scanned like a dict.
+        return any(_has_non_finite(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value))
     return isinstance(value, list | tuple) and any(_has_non_finite(item, depth + 1) for item in value)
 
 
@@ -77,6 +81,10 @@ _SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def _non_finite_path(value: object, path: str) -> str:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            if _has_non_finite(getattr(value, f.name)):
+                return _non_finite_path(getattr(value, f.name), f"{path}.{f.name}")
     if isinstance(value, Mapping):
         for key, item in value.items():
             if _has_non_finite(item):

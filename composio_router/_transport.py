@@ -25,7 +25,6 @@ import orjson
 from yarl import URL
 
 from ._config import (
-    CREDENTIAL_HEADER_NAMES,
     USER_AGENT,
     ClientOptions,
     check_seconds,
@@ -68,6 +67,9 @@ QueryValue = str | int | bool | Sequence[str] | None
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
 _ERROR_TEXT_LIMIT = 300
+# The headers a redirect may carry to another origin (spec §1.3 drops the credential; the
+# rest of what the SDK sends is about the caller, so it stays home too).
+_SAFE_ACROSS_ORIGINS = frozenset({"accept", "user-agent", "content-type", "x-request-id"})
 _FORK_ORPHANS: list[aiohttp.ClientSession] = []  # pools inherited across fork, kept, never used
 _LIVE: weakref.WeakSet[Transport] = weakref.WeakSet()  # reset in a forked child (see reset_after_fork)
 _DOWNLOAD_CHUNK = 256 * 1024  # bytes handed to a download sink at a time
@@ -592,7 +594,12 @@ class Transport:
                 method, payload = "GET", None
                 headers.pop("Content-Type", None)
             if url_origin(str(url)) != self._origin:
-                for name in [h for h in headers if h.lower() in CREDENTIAL_HEADER_NAMES]:
+                # Another origin gets only what says nothing about the caller: not the key,
+                # not the caller's default headers (a gateway's Authorization), not cookies,
+                # not the trace context (it goes to the API only). The idempotency key stays:
+                # it is no secret, and a re-sent POST without it could run twice.
+                keep = {*_SAFE_ACROSS_ORIGINS, self.options.idempotency_header.lower()}
+                for name in [h for h in headers if h.lower() not in keep]:
                     del headers[name]
         raise APIConnectionError(f"more than {_MAX_REDIRECTS} redirects", method=method, path=url.path)
 

@@ -163,9 +163,13 @@ class SecretScrubbingFilter:
 
     def filter(self, record: Any) -> bool:
         if _secret_pattern is not None:
-            record.msg = scrub(record.msg) if isinstance(record.msg, str) else record.msg
-            if isinstance(record.args, tuple):
-                record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
+            # The line as it will print, scrubbed: any argument (a dict, an exception, a URL)
+            # may print a key, whatever its type.
+            try:
+                message = record.getMessage()
+            except Exception:  # a malformed call: logging reports it when the line is emitted
+                return True
+            record.msg, record.args = scrub_text(message), None
         return True
 
 

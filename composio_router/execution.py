@@ -11,7 +11,7 @@
 * **the local runner**: an ``async def`` tool on the event loop, a ``def`` tool in a
   worker thread, either one bounded by the call's deadline;
 * **the thread budget** for ``def`` tools: one pool per process, whatever the number
-  of clients, sessions and event loops (see :func:`worker_threads`).
+  of clients, sessions and event loops (see :data:`TOOL_THREADS`).
 
 Batches of many calls are :mod:`.fanout`'s job; it runs each item through an executor.
 """
@@ -19,20 +19,18 @@ Batches of many calls are :mod:`.fanout`'s job; it runs each item through an exe
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import contextvars
+import functools
 import math
-import os
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import anyio
-import anyio.to_thread
 
 from ._checks import check_account, check_arguments, check_finite, check_slug, check_text
 from ._retry import Idempotency
+from ._tool_threads import ToolThreads
 from .errors import (
     BatchLimitError,
     ComposioError,
@@ -55,10 +53,10 @@ __all__ = [
     "LOCAL_TOOL_THREADS",
     "META_TOOL_SLUGS",
     "MULTI_EXECUTE_SLUG",
+    "TOOL_THREADS",
     "Endpoint",
     "Executor",
     "model_calls",
-    "worker_threads",
 ]
 
 T = TypeVar("T")
@@ -86,36 +84,15 @@ LOCAL_TOOL_THREADS = 20
 
 # -- the thread budget ------------------------------------------------------------------------
 
-_pool: concurrent.futures.ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
+TOOL_THREADS = ToolThreads(LOCAL_TOOL_THREADS, "composio-router-tool")
+"""The process's threads for ``def`` custom tools (see :mod:`._tool_threads`): one budget for
+every client, session and event loop (the sync facade runs one loop per client; 50 clients
+with a budget each took a process from 42 to 118 threads)."""
 
-
-def worker_threads() -> concurrent.futures.ThreadPoolExecutor:
-    """The process's pool for ``def`` custom tools, started on first use.
-
-    A ``concurrent.futures`` pool rather than anyio's worker threads and a
-    ``CapacityLimiter``: both of those belong to one event loop, and the sync facade
-    runs one loop per client, so a per-loop budget would grow with every client (50
-    clients took a process from 42 to 118 threads). The standard pool is thread-safe
-    and serves every loop; a call still queued when its deadline passes never starts.
-    """
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = concurrent.futures.ThreadPoolExecutor(
-                max_workers=LOCAL_TOOL_THREADS, thread_name_prefix="composio-router-tool"
-            )
-        return _pool
-
-
-def _forget_pool_after_fork() -> None:
-    # The parent's worker threads do not exist in a forked child; its pool would wait for them.
-    global _pool, _pool_lock
-    _pool, _pool_lock = None, threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+# Nested calls (a `def` tool calling another through its SyncSessionContext) get threads of
+# their own: their callers hold budget threads while they wait, so 20 such callers would
+# wait forever for a 21st.
+_NESTED_THREADS = ToolThreads(math.inf, "composio-router-tool-nested")
 
 
 _IN_SYNC_TOOL: contextvars.ContextVar[bool] = contextvars.ContextVar("composio_router_in_sync_tool", default=False)
@@ -148,9 +125,14 @@ def _as_sync_tool(fn: Callable[[], T]) -> Callable[[], T]:
     return run
 
 
-async def _in_worker_thread(fn: Callable[[], T]) -> T:
+async def _in_worker_thread(fn: Callable[[], T], threads: ToolThreads) -> T:
     context = contextvars.copy_context()  # the tool sees the caller's context variables
-    return await asyncio.get_running_loop().run_in_executor(worker_threads(), context.run, _as_sync_tool(fn))
+    future = threads.submit(functools.partial(context.run, _as_sync_tool(fn)))
+    try:
+        return await asyncio.wrap_future(future)
+    except BaseException:
+        threads.abandon(future)  # the deadline, or the caller cancelled: nobody waits any more
+        raise
 
 
 # -- the executor -----------------------------------------------------------------------------
@@ -246,7 +228,10 @@ class Executor:
             if local is not None:
                 return await self.run_local_result(local, args, timeout)
             if tool_slug == MULTI_EXECUTE_SLUG and self._batch_has_local(args):
-                return await self._mixed_batch(endpoint, args, timeout, idempotency_key)
+                return await self._mixed_batch(
+                    endpoint, args, timeout, idempotency_key,
+                    account=account, input_responses=input_responses, request_state=request_state,
+                )
         return await self.remote(
             endpoint, tool_slug, args, account=account, timeout=timeout,
             input_responses=input_responses, request_state=request_state, idempotency_key=idempotency_key,
@@ -319,12 +304,8 @@ class Executor:
                         return await bound.run_async()
                     finally:
                         _MODEL_CALLS.reset(token)
-                if _IN_SYNC_TOOL.get():
-                    # Called from inside a `def` tool (through its SyncSessionContext): its caller
-                    # holds a budget thread while it waits, so 20 such callers would wait forever
-                    # for a 21st. Nested calls take anyio's own worker threads instead.
-                    return await anyio.to_thread.run_sync(_as_sync_tool(bound.run_blocking), abandon_on_cancel=True)
-                return await _in_worker_thread(bound.run_blocking)
+                threads = _NESTED_THREADS if _IN_SYNC_TOOL.get() else TOOL_THREADS
+                return await _in_worker_thread(bound.run_blocking, threads)
         except TimeoutError:
             raise CustomToolTimeoutError(tool.slug, seconds) from None
 
@@ -342,7 +323,8 @@ class Executor:
 
     async def _mixed_batch(
         self, endpoint: Endpoint, arguments: Mapping[str, Any], timeout: float | None | Unset,
-        idempotency_key: str | None,
+        idempotency_key: str | None, *, account: str | None, input_responses: Mapping[str, Any] | None,
+        request_state: str | None,
     ) -> ExecuteResult:
         """Custom items run here while the rest travel in one remote meta-tool call.
 
@@ -381,8 +363,11 @@ class Executor:
             nonlocal log_id
             remote_args = {**arguments, "tools": [items[i] for i in remote_positions]}
             try:
+                # The call's own options go with the remote part: it is that call, minus the
+                # items that run here.
                 result = await self.remote(
-                    endpoint, MULTI_EXECUTE_SLUG, remote_args, timeout=timeout, idempotency_key=idempotency_key
+                    endpoint, MULTI_EXECUTE_SLUG, remote_args, account=account, timeout=timeout,
+                    input_responses=input_responses, request_state=request_state, idempotency_key=idempotency_key,
                 )
             except Exception as exc:
                 error = str(exc) if isinstance(exc, ComposioError) else f"{type(exc).__name__}: {exc}"

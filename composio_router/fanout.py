@@ -205,16 +205,23 @@ def iter_multi_execute(
 
     async def run(out: MemoryObjectSendStream[BatchItemResult]) -> None:
         deadline = executor.deadline(timeout)
+        errors = 0
 
         async def slot(i: int, call: object, out: MemoryObjectSendStream[BatchItemResult]) -> None:
+            nonlocal errors
             async with out:
                 item = await _run_item(executor, i, call, limiter, deadline, idempotency_key)
+                errors += not item.successful
                 with contextlib.suppress(anyio.BrokenResourceError):  # nobody reads any more
                     await out.send(item)
 
-        async with out, anyio.create_task_group() as tg:
-            for i, call in enumerate(calls):
-                tg.start_soon(slot, i, call, out.clone())
+        # The span lives in the batch's own task (not the consumer's loop) so that every
+        # item's span has this parent, however the consumer leaves the loop.
+        with executor.telemetry.operation("multi_execute", batch_size=len(calls), streamed=True) as span:
+            async with out, anyio.create_task_group() as tg:
+                for i, call in enumerate(calls):
+                    tg.start_soon(slot, i, call, out.clone())
+            span.set("composio.batch_errors", errors)
 
     return BatchStream(run, len(calls))
 

@@ -166,20 +166,22 @@ class _Recorded:
         self._outcome = "error"
 
     def exception(self, exc: BaseException) -> None:
-        """It failed with ``exc``, caught by the caller (a batch slot keeps its error)."""
-        self.error(type(exc).__name__)
-        # Only the SDK's own errors: their text is scrubbed of secrets; a third party's
-        # exception (aiohttp's) could carry a request's details.
-        from .errors import ComposioError
+        """It failed with ``exc`` (raised, or caught by the caller: a batch slot keeps its error).
 
-        if isinstance(exc, ComposioError):
-            self._span.record_exception(exc)
+        Recorded as an ``exception`` event with its type only. Not with
+        ``span.record_exception``: its message and stack trace (with the ``__cause__``
+        chain) may quote a tool's arguments, a server's echo of them, or the key.
+        """
+        self.error(type(exc).__name__)
+        self._span.add_event("exception", {"exception.type": f"{type(exc).__module__}.{type(exc).__qualname__}"})
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         elapsed = time.perf_counter() - self._started
-        if exc is not None and "error.type" not in self._metrics:
+        if exc is not None and _is_cancellation(exc):
+            self._outcome = "cancelled"  # the caller left (a break, a deadline above): no error here
+        elif exc is not None and "error.type" not in self._metrics:
             self.exception(exc)
         elif self._outcome == "failed":
             self._span.set_status(_Api.status(_Api.status_code.ERROR, "the tool reported a failure"))
@@ -187,6 +189,12 @@ class _Recorded:
             self.set("composio.outcome", self._outcome)
         self._scope.__exit__(exc_type, exc, tb)
         self._telemetry.record(self._kind, elapsed, self._metrics)
+
+
+def _is_cancellation(exc: BaseException) -> bool:
+    import asyncio
+
+    return isinstance(exc, asyncio.CancelledError | GeneratorExit)
 
 
 class Telemetry:

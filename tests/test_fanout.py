@@ -310,3 +310,20 @@ async def test_batch_deadline_fails_only_the_slow_items(client: AsyncComposio) -
     assert time.monotonic() - started < 2
     assert not batch[0].successful and "did not complete within" in (batch[0].error or "")
     assert batch[1].successful and batch[2].successful
+
+
+async def test_an_agents_mixed_batch_keeps_the_calls_own_options(client: AsyncComposio, emulator: Emulator) -> None:
+    # The remote part of a batch that also names custom tools is the same call: its account,
+    # input_responses and request_state go with it.
+    session = await client.create(user_id="u", custom_tools=[shout])
+    emulator.connect_account("u", "github", alias="work")
+    await session.execute(
+        "COMPOSIO_MULTI_EXECUTE_TOOL",
+        {"tools": [{"tool_slug": "SHOUT", "arguments": {"text": "x"}}, {"tool_slug": "UTILS_ECHO", "arguments": {}}]},
+        account="ca_work", input_responses={"q1": {"approve": True}}, request_state="state-1",
+    )
+    [sent] = emulator.journal.find(method="POST", path=EXECUTE)
+    assert sent.body["account"] == "ca_work"
+    assert sent.body["input_responses"] == {"q1": {"approve": True}}
+    assert sent.body["request_state"] == "state-1"
+    assert [t["tool_slug"] for t in sent.body["arguments"]["tools"]] == ["UTILS_ECHO"]

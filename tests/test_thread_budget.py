@@ -152,3 +152,48 @@ async def test_nested_sync_tools_do_not_exhaust_the_thread_limiter(client: Async
     assert batch.success_count == 20, [r.error for r in batch.results]
     assert [r.data["inner"]["n"] for r in batch.results] == list(range(20))
     assert time.monotonic() - started < 5
+
+
+def test_an_abandoned_tool_neither_holds_the_exit_nor_the_budget(emulator_thread: Emulator, api_key: str) -> None:
+    # 20 tools overrun their deadline and keep running (threads cannot be interrupted).
+    # Another client's quick tool must still run, and the process must exit without
+    # waiting for them: their threads are daemons, and abandoned ones stop counting.
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = textwrap.dedent(
+        f"""
+        import time
+        from composio_router import Composio, tool
+
+        @tool
+        def stuck(n: int) -> dict:
+            \"\"\"Sleep far past the deadline.\"\"\"
+            time.sleep(60)
+            return {{"n": n}}
+
+        @tool
+        def quick(n: int) -> dict:
+            \"\"\"Answer at once.\"\"\"
+            return {{"n": n}}
+
+        with Composio(api_key={api_key!r}, base_url={emulator_thread.url!r}) as first, \\
+                Composio(api_key={api_key!r}, base_url={emulator_thread.url!r}) as second:
+            stuck_batch = first.create(user_id="u", custom_tools=[stuck]).multi_execute(
+                [("STUCK", {{"n": i}}) for i in range(20)], timeout=0.5
+            )
+            print("stuck timed out:", sum(1 for r in stuck_batch.results if not r.successful))
+            result = second.create(user_id="u", custom_tools=[quick]).execute("QUICK", {{"n": 1}}, timeout=5)
+            print("quick:", result.successful)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=30,
+        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+    )  # would take 60 s (and fail the timeout) if the stuck threads held the exit
+    assert done.returncode == 0, done.stderr
+    assert "stuck timed out: 20" in done.stdout
+    assert "quick: True" in done.stdout

@@ -77,20 +77,20 @@ def _structure_json_object(value: Any, _type: Any) -> dict[str, Any]:
 def _structure_int(value: Any, _type: Any) -> int:
     # Integral floats (`2.0`) come from servers that serialize through JavaScript.
     if isinstance(value, bool):
-        raise TypeError(f"expected an integer, got {value!r}")
+        raise TypeError(f"expected an integer, got {_kind(value)}")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
-    raise TypeError(f"expected an integer, got {value!r}")
+    raise TypeError(f"expected an integer, got {_kind(value)}")
 
 
 def _structure_bool(value: Any, _type: Any) -> bool:
     if isinstance(value, bool):
         return value
-    raise TypeError(f"expected a boolean, got {value!r}")
+    raise TypeError(f"expected a boolean, got {_kind(value)}")
 
 
 def _structure_str(value: Any, _type: Any) -> str:
@@ -114,12 +114,23 @@ def _kind(value: Any) -> str:
     )
 
 
+def _objects_only(fn: Any) -> Any:
+    # cattrs' generated hooks look keys up with `in`, which works on a list or a string too:
+    # `"mcp": []` would become an McpServer of defaults. A model comes from a JSON object.
+    def structure(value: Any, cl: Any) -> Any:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object, got {_kind(value)}")
+        return fn(value, cl)
+
+    return structure
+
+
 def _apply_renames(conv: OrjsonConverter, cls: type[Any], python_to_wire: dict[str, str]) -> None:
     from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
     # Typed as Any: cattrs spells per-attribute overrides as **kwargs beside its own flags.
     overrides: dict[str, Any] = {name: override(rename=wire) for name, wire in python_to_wire.items()}
-    conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **overrides))
+    conv.register_structure_hook(cls, _objects_only(make_dict_structure_fn(cls, conv, **overrides)))
     conv.register_unstructure_hook(
         cls, make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **overrides)
     )
@@ -135,6 +146,8 @@ def _apply_mapper(conv: OrjsonConverter, cls: type[Any], mapper: WireMapper) -> 
 
 
 def _build(*, detailed: bool = False) -> OrjsonConverter:
+    import attrs
+    from cattrs.gen import make_dict_structure_fn
     from cattrs.preconf.orjson import make_converter
 
     conv = make_converter(omit_if_default=True, detailed_validation=detailed)
@@ -148,6 +161,7 @@ def _build(*, detailed: bool = False) -> OrjsonConverter:
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook_factory(attrs.has, lambda cl: _objects_only(make_dict_structure_fn(cl, conv)))
     for cls, python_to_wire in _renames.items():
         _apply_renames(conv, cls, python_to_wire)
     for cls, mapper in _mappers.items():

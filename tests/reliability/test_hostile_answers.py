@@ -97,3 +97,55 @@ async def test_a_key_echoed_as_the_session_id_is_masked_everywhere(
     assert api_key not in str(revived.path) and api_key not in str(revived)
     assert caplog.records, "the transport logged nothing at DEBUG"
     assert all(api_key not in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("bad", [[], ["x"], "x", 3], ids=repr)
+async def test_a_nested_object_of_the_wrong_type_is_rejected(
+    bad: Any, fast_client: AsyncComposio, emulator: Emulator
+) -> None:
+    # A model from a list or a string used to be read as an object of defaults (mcp.url == "").
+    answer(emulator, CREATE, {**session_json(), "mcp": bad}, status=201)
+    with pytest.raises(APIResponseValidationError, match=r"mcp"):
+        await fast_client.create(user_id="user-1")
+
+
+async def test_a_redirect_to_another_origin_carries_nothing_about_the_caller(
+    emulator: Emulator, api_key: str
+) -> None:
+    # The API answers 307 to another origin (another loopback port): the key, the caller's
+    # default headers and the trace context must not follow.
+    async with Emulator(api_key=api_key) as elsewhere:
+        emulator.faults.add(
+            CREATE, method="POST", status=307, body=b"",
+            headers={"Location": f"{elsewhere.url}/api/v3.1/tool_router/session"},
+        )
+        headers = {"Authorization": "Bearer gateway-secret-123456", "X-Tenant-Token": "tenant-secret-987654"}
+        async with AsyncComposio(api_key=api_key, base_url=emulator.url, default_headers=headers) as client:
+            with pytest.raises(ComposioError):  # the other origin refuses a request without the key
+                await client.create(user_id="user-1")
+        [followed] = elsewhere.journal.find(method="POST")
+    sent = {name.lower() for name in followed.headers}
+    assert not sent & {"x-api-key", "authorization", "x-tenant-token", "traceparent", "cookie"}
+
+
+async def test_every_sdk_logger_scrubs_the_key(api_key: str, fast_client: AsyncComposio, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="composio_router")
+    logging.getLogger("composio_router").warning("the server said %s and %r", api_key, {"k": api_key})
+    assert caplog.records and all(api_key not in r.getMessage() for r in caplog.records)
+
+
+async def test_a_redirected_execute_keeps_its_idempotency_key(emulator: Emulator, api_key: str) -> None:
+    # The key is no secret, and without it a re-sent POST could run twice on the other side.
+    async with Emulator(api_key=api_key) as elsewhere:
+        async with AsyncComposio(api_key=api_key, base_url=emulator.url, max_retries=0) as client:
+            session = await client.create(user_id="user-1")
+            emulator.faults.add(
+                EXECUTE, method="POST", status=307, body=b"",
+                headers={"Location": f"{elsewhere.url}/api/v3.1/tool_router/session/{session.session_id}/execute"},
+            )
+            with pytest.raises(ComposioError):
+                await session.execute("UTILS_ECHO", {}, idempotency_key="order-7")
+        [followed] = elsewhere.journal.find(method="POST")
+    sent = {name.lower(): value for name, value in followed.headers.items()}
+    assert "x-api-key" not in sent
+    assert "order-7" in sent.values()

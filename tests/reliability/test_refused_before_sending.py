@@ -180,3 +180,18 @@ async def test_list_files_applies_the_same_path_rules(prefix: str, ready_session
 async def test_errors_here_are_composio_errors(ready_session: AsyncSession) -> None:
     with pytest.raises(ComposioError):
         await ready_session.search(5)  # type: ignore[arg-type]
+
+
+async def test_a_non_finite_number_in_a_dataclass_argument_is_refused(
+    ready_session: AsyncSession, emulator: Emulator
+) -> None:
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Point:
+        x: float
+
+    # orjson serialises dataclasses itself, and would send this NaN as null.
+    with pytest.raises(InvalidInputError, match=r"arguments\['p'\]\.x"):
+        await ready_session.execute("UTILS_ECHO", {"p": Point(math.nan)})
+    nothing_sent(emulator)

@@ -265,3 +265,45 @@ def test_the_same_span_tree_through_the_sync_facade(
     assert items["execute_tool UTILS_ECHO"].attributes["composio.toolkit"] == "utils"
     exported = otel.dump()
     assert SECRET_ARGUMENT not in exported and api_key not in exported
+
+
+@tool
+def leaky(card: str) -> dict[str, Any]:
+    """A tool whose own error quotes its argument (and worse)."""
+    raise ValueError(f"declined card {card}")
+
+
+async def test_exception_events_carry_the_type_only(emulator: Emulator, api_key: str, otel: Otel) -> None:
+    # The tool's exception is the CustomToolError's __cause__: a stack trace with the chain
+    # would quote the argument. The event says which error it was, nothing more.
+    async with _client(emulator.url, api_key, otel) as client:
+        session = await client.create(user_id="user-1", custom_tools=[leaky])
+        batch = await session.multi_execute([("LEAKY", {"card": SECRET_ARGUMENT + api_key})])
+    assert not batch.results[0].successful
+    [span] = otel.named("execute_tool LEAKY")
+    [event] = [e for e in span.events if e.name == "exception"]
+    assert dict(event.attributes) == {"exception.type": "composio_router.errors.CustomToolError"}
+    exported = otel.dump()
+    assert SECRET_ARGUMENT not in exported and api_key not in exported
+
+
+async def test_leaving_a_stream_early_is_cancelled_not_an_error(emulator: Emulator, api_key: str, otel: Otel) -> None:
+    emulator.latency = 0.5
+    async with _client(emulator.url, api_key, otel) as client:
+        session = await client.create(user_id="user-1")
+        emulator.latency = 0.0
+        emulator.faults.add(EXECUTE, method="POST", delay=5, times=1)
+        async for _item in session.iter_multi_execute([("UTILS_ECHO", {}), ("UTILS_ECHO", {})]):
+            break
+        await session.execute("UTILS_ECHO", {})
+    import anyio
+
+    with anyio.fail_after(5):
+        while len([s for s in otel.named("execute_tool UTILS_ECHO") if s.attributes.get("composio.batch.index") is not None]) < 2:
+            await anyio.sleep(0.02)
+    items = [s for s in otel.named("execute_tool UTILS_ECHO") if s.attributes.get("composio.batch.index") is not None]
+    outcomes = sorted(s.attributes["composio.outcome"] for s in items)
+    assert outcomes == ["cancelled", "success"]
+    assert all("error.type" not in s.attributes for s in items)
+    [stream] = otel.named("composio_router.multi_execute")  # the stream's items have a parent
+    assert all(s.parent is not None and s.parent.span_id == stream.context.span_id for s in items)
