@@ -5,6 +5,13 @@ only ``socket``, which every subject imports anyway), start the clock, run the i
 statement, stop the clock, read ``VmRSS`` from ``/proc/self/status`` (psutil
 elsewhere) before anything else is imported. Subjects are interleaved round by
 round; one untimed pass first compiles any missing ``.pyc``. Medians are reported.
+
+Each probe also lists the ``opentelemetry`` modules its import statement loaded, and
+whether OpenTelemetry is installed at all (looked up after the list is taken, without
+importing it). For ``composio_router`` the list must be empty even when it is installed
+(``nox -s bench`` installs the ``otel`` extra and the OpenTelemetry SDK): the SDK looks
+for OpenTelemetry only at a client's first call. :func:`opentelemetry_check` runs that
+check on its own: ``python -m benchmarks.imports``.
 """
 
 from __future__ import annotations
@@ -43,8 +50,11 @@ except OSError:
     import psutil
     rss = psutil.Process().memory_info().rss / 2**20
 mods = len(sys.modules)
-import json
-print(json.dumps({{"import_s": elapsed, "rss_mb": rss, "modules": mods}}))
+otel = sorted(m for m in sys.modules if m == "opentelemetry" or m.startswith("opentelemetry."))
+import importlib.util, json
+otel_installed = importlib.util.find_spec("opentelemetry") is not None  # finds, imports nothing
+print(json.dumps({{"import_s": elapsed, "rss_mb": rss, "modules": mods,
+                  "otel_loaded": otel, "otel_installed": otel_installed}}))
 """
 
 
@@ -88,7 +98,37 @@ def measure(
             "process_wall_ms": statistics.median(r["process_wall_s"] for r in rows) * 1e3,
             "modules": rows[-1]["modules"],
             "repeats": len(rows),
+            # Every sample's, merged: what importing this subject pulled in of OpenTelemetry.
+            "opentelemetry_installed": any(r["otel_installed"] for r in rows),
+            "opentelemetry_imported": sorted({m for r in rows for m in r["otel_loaded"]}),
         }
     for s, err in errors.items():
         out[s] = {"error": err}
     return out
+
+
+def opentelemetry_check() -> dict[str, Any]:
+    """Whether ``import composio_router`` loads OpenTelemetry (it must not), in a fresh interpreter.
+
+    ``installed`` says whether the check proves anything: without OpenTelemetry installed
+    nothing could be loaded anyway.
+    """
+    row = probe("composio_router")
+    return {"installed": row["otel_installed"], "imported": row["otel_loaded"],
+            "ok": row["otel_installed"] and not row["otel_loaded"]}
+
+
+def main() -> int:
+    from . import netguard
+
+    netguard.install()
+    result = opentelemetry_check()
+    if not result["installed"]:
+        print("opentelemetry is not installed: nothing to prove (pip install '.[otel]' opentelemetry-sdk)")
+        return 1
+    print(f"import composio_router, opentelemetry installed: imported {result['imported'] or 'no opentelemetry module'}")
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

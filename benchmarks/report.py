@@ -107,6 +107,15 @@ def build_rows(res: dict[str, Any]) -> list[Row]:
 
         rows.append(_row("1 import", "RSS added by the import (vs bare python)", "MB",
                          delta("composio_router"), delta("raw"), delta("official")))
+    otel_loaded = _get(imp, "composio_router", "opentelemetry_imported")
+    if isinstance(otel_loaded, list):
+        # The otel extra installed, `import composio_router` still imports none of it.
+        installed = _get(imp, "composio_router", "opentelemetry_installed") is True
+        otel_row = _row("1 import", "opentelemetry modules imported (otel installed)" if installed
+                        else "opentelemetry modules imported (otel NOT installed)", "modules",
+                        len(otel_loaded), target="== 0, otel installed", key="import_no_otel")
+        otel_row["status"] = "n/a" if not installed else ("PASS" if not otel_loaded else "MISS")
+        rows.append(otel_row)
 
     calls = res.get("calls", {})
     for op in ("create", "search", "execute"):

@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 
+from . import netguard
 from .backend import ROOT, backend, child_env
 
 CONFIGS = ("without", "api_only", "sdk_memory")
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
+    netguard.install()  # this process too, as every benchmark process (benchmarks/README.md)
     samples: dict[str, list[float]] = {c: [] for c in CONFIGS}
     with backend(latency=0.0) as be:
         for _ in range(args.rounds):

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
 
     from ._config import ClientOptions
+    from .client import OfficialClientOptions
     from .custom_tools import (
         CustomTool,
         CustomToolkit,
@@ -65,7 +66,7 @@ if TYPE_CHECKING:
     from .modifiers import Modifier, Modifiers
     from .providers._base import Provider
     from .session import ToolsT
-    from .session_config import SessionCreateSettings, SessionSettings
+    from .session_config import SessionCreateSettings, SessionSettings, UseExperimentalDict
 
 __all__ = [
     "Composio",
@@ -99,7 +100,10 @@ class Composio(SyncTwin[AsyncComposio]):
     the only one in force.
     ``allow_tracking`` is accepted for code written for the official SDK, where
     ``allow_tracking=False`` turns its telemetry off. It does nothing here: this SDK sends
-    no telemetry to anyone.
+    no telemetry to anyone. The official SDK's other options (``toolkit_versions``,
+    ``file_download_dir``, ``environment``, ...: :class:`OfficialClientOptions`) are
+    accepted where they change nothing here, and refused, saying what to do instead,
+    where they would.
     With OpenTelemetry installed (``composio-router[otel]``), the client reports spans and
     metrics to *your* providers (:mod:`composio_router.telemetry`): the global ones, or
     ``tracer_provider`` / ``meter_provider``. ``trace_propagation=False`` stops sending the
@@ -129,6 +133,7 @@ class Composio(SyncTwin[AsyncComposio]):
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         trace_propagation: bool = True,
+        **official: Unpack[OfficialClientOptions],
     ) -> None:
         async_client = AsyncComposio(
             api_key,
@@ -148,6 +153,7 @@ class Composio(SyncTwin[AsyncComposio]):
             tracer_provider=tracer_provider,
             meter_provider=meter_provider,
             trace_propagation=trace_propagation,
+            **official,
         )
         portal = PortalManager(async_client.aclose, name="composio-router-portal", timeout=timeout)
         super().__init__(async_client, portal)
@@ -193,6 +199,12 @@ class Composio(SyncTwin[AsyncComposio]):
         """The official SDK's ``composio.experimental``: ``@composio.experimental.tool``."""
         return self._async.experimental
 
+    @property
+    def tool_router(self) -> Sessions:
+        """The official SDK's older name for :attr:`sessions` (deprecated there, as
+        ``sessions`` is the name to use): ``composio.tool_router.create(...)`` ports unchanged."""
+        return self._attribute_twin("tool_router", Sessions, self._async.tool_router)
+
     def create(
         self,
         user_id: str,
@@ -221,6 +233,7 @@ class Composio(SyncTwin[AsyncComposio]):
         *,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
+        experimental: UseExperimentalDict | None = None,
         mcp: bool = False,
         timeout: float | None | Unset = UNSET,
     ) -> Session:
@@ -230,6 +243,7 @@ class Composio(SyncTwin[AsyncComposio]):
             session_id,
             custom_tools=custom_tools,
             custom_toolkits=custom_toolkits,
+            experimental=experimental,
             mcp=mcp,
             timeout=timeout,
         )
@@ -1035,18 +1049,22 @@ class Sessions(SyncTwin[AsyncSessions]):
         *,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
+        experimental: UseExperimentalDict | None = None,
         mcp: bool = False,
         timeout: float | None | Unset = UNSET,
     ) -> Session:
         """Open an existing session. With custom tools, they are registered for it (``attach``).
 
-        ``mcp=True``: as in :meth:`create`.
+        The custom tools and toolkits may also come inside ``experimental``, as the official
+        SDK takes them (``experimental={"custom_tools": [...], "custom_toolkits": [...]}``);
+        that dict takes nothing else. ``mcp=True``: as in :meth:`create`.
         """
         result = self._portal.call(
             self._async.use,
             session_id,
             custom_tools=custom_tools,
             custom_toolkits=custom_toolkits,
+            experimental=experimental,
             mcp=mcp,
             timeout=timeout,
         )

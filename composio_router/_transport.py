@@ -321,10 +321,18 @@ class Transport:
         headers: dict[str, str],
         sink: Sink | None,
     ) -> tuple[int, bytes, URL]:
+        first_was_https = target.scheme == "https"
         for hop in range(_MAX_REDIRECTS + 1):
             if target.scheme != "https" and not (target.scheme == "http" and is_loopback_host(target.host or "")):
                 raise APIConnectionError(
                     f"{method} to storage: refused a redirect to a non-https URL off this machine",
+                    method=method, path=target.path, request_sent=True,
+                )
+            if first_was_https and target.scheme != "https":
+                # The first URL's rule holds for every hop: from https, not even loopback
+                # plain http (a local proxy in clear text is still a downgrade).
+                raise APIConnectionError(
+                    f"{method} to storage: refused a redirect from https to plain http",
                     method=method, path=target.path, request_sent=True,
                 )
             body: bytes | AsyncIterator[bytes] | None

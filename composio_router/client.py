@@ -8,10 +8,11 @@ and share it: sessions and concurrent calls reuse its connections.
 from __future__ import annotations
 
 import logging
+import os
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import aiohttp
 
@@ -55,9 +56,9 @@ if TYPE_CHECKING:
     from .modifiers import Modifier, Modifiers
     from .providers._base import Provider
     from .session import AsyncSession, SessionDefaults
-    from .session_config import SessionCreateSettings
+    from .session_config import SessionCreateSettings, UseExperimentalDict
 
-__all__ = ["AsyncComposio", "AsyncSessions"]
+__all__ = ["AsyncComposio", "AsyncSessions", "OfficialClientOptions"]
 
 logger = logging.getLogger("composio_router")
 
@@ -68,6 +69,22 @@ def _registry(custom_tools: Sequence[CustomTool[..., Any]], custom_toolkits: Seq
     from .custom_tools import CustomToolRegistry
 
     return CustomToolRegistry(custom_tools, custom_toolkits)
+
+
+def _customs_registry(
+    custom_tools: Sequence[CustomTool[..., Any]],
+    custom_toolkits: Sequence[CustomToolkit],
+    experimental: object,
+) -> CustomToolRegistry | None:
+    """``use``'s custom tools: as keywords or inside ``experimental``, as ``create`` takes them."""
+    if experimental is None:
+        return _registry(custom_tools, custom_toolkits)
+    from .session_config import use_experimental_customs
+
+    dict_tools, dict_toolkits = use_experimental_customs(experimental)
+    if (dict_tools and custom_tools) or (dict_toolkits and custom_toolkits):
+        raise InvalidInputError("pass custom tools as custom_tools= or inside experimental, not both")
+    return _registry(custom_tools or dict_tools, custom_toolkits or dict_toolkits)
 
 
 def _check_mcp_flag(mcp: object) -> bool:
@@ -113,6 +130,99 @@ def _check_client_arguments(
         raise ConfigurationError(f"allow_tracking must be True or False, got {allow_tracking!r}")
 
 
+class OfficialClientOptions(TypedDict, total=False):
+    """The official SDK's other ``Composio(...)`` options, accepted so that its code ports unchanged.
+
+    They configure what composio-router does not do: move files on its own during tool
+    execution, serve the direct tools API, pick a deployment by name. Each is accepted
+    where it changes nothing here and refused with :class:`ConfigurationError`, saying
+    what to do instead, where ignoring it would change what your code does. A value of
+    the wrong type is a :class:`ConfigurationError` too.
+    """
+
+    environment: Literal["production", "staging", "local"]
+    """``"production"`` (the official default) changes nothing. ``"staging"`` or ``"local"``
+    without a ``base_url`` (or ``COMPOSIO_BASE_URL``) raises: pass that deployment's URL as
+    ``base_url``. With one, ``base_url`` wins, as in the official SDK."""
+    toolkit_versions: str | Mapping[str, str] | None
+    """Accepted; changes nothing. The official SDK applies it to ``composio.tools`` and
+    ``composio.triggers``, not to sessions."""
+    file_download_dir: str | os.PathLike[str] | None
+    """Accepted; changes nothing: it is where the official SDK's automatic downloads land,
+    and composio-router downloads only when you call ``save(path)``."""
+    dangerously_allow_auto_upload_download_files: bool
+    """``False`` changes nothing. ``True`` raises: composio-router never uploads or downloads
+    files on its own; use ``session.experimental.files``."""
+    auto_upload_download_files: bool
+    """The older name of ``dangerously_allow_auto_upload_download_files``, under the same rule."""
+    sensitive_file_upload_protection: bool
+    """Accepted; changes nothing, as the next two: they guard the official SDK's automatic
+    uploads of local paths, which composio-router never makes."""
+    file_upload_path_deny_segments: Sequence[str] | None
+    file_upload_dirs: Sequence[str] | Literal[False] | None
+
+
+def _is_bool(value: object) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_paths(value: object) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str) and all(
+        isinstance(item, str | os.PathLike) for item in value
+    )
+
+
+def _is_versions(value: object) -> bool:
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    return value is None or isinstance(value, str)
+
+
+# Each official option: (does the value fit, what was expected).
+_OFFICIAL_OPTIONS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "environment": (lambda v: isinstance(v, str) and v in ("production", "staging", "local"),
+                    "'production', 'staging' or 'local'"),
+    "toolkit_versions": (_is_versions, "a version string, a mapping of toolkit slugs to versions, or None"),
+    "file_download_dir": (lambda v: v is None or isinstance(v, str | os.PathLike), "a path or None"),
+    "dangerously_allow_auto_upload_download_files": (_is_bool, "True or False"),
+    "auto_upload_download_files": (_is_bool, "True or False"),
+    "sensitive_file_upload_protection": (_is_bool, "True or False"),
+    "file_upload_path_deny_segments": (lambda v: v is None or _is_paths(v), "a list of path segment names or None"),
+    "file_upload_dirs": (lambda v: v is None or v is False or _is_paths(v), "a list of directories, False or None"),
+}
+
+
+def _check_official_options(official: Mapping[str, object], *, base_url_given: bool) -> None:
+    """Accept the official SDK's options that change nothing here; refuse the others, saying why."""
+    for name, value in official.items():
+        if name not in _OFFICIAL_OPTIONS:
+            import difflib
+            import inspect
+
+            parameters = inspect.signature(AsyncComposio.__init__).parameters
+            known = [*(p for p in parameters if p not in ("self", "official")), *_OFFICIAL_OPTIONS]
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TypeError(f"unexpected keyword argument {name!r}{hint}")
+        fits, expected = _OFFICIAL_OPTIONS[name]
+        if not fits(value):
+            raise ConfigurationError(f"{name} must be {expected}, got {value!r}")
+    environment = official.get("environment", "production")
+    if environment != "production" and not base_url_given:
+        raise ConfigurationError(
+            f"environment={environment!r} names a deployment, which composio-router does not look "
+            "up: pass that deployment's API URL as base_url=... (or set COMPOSIO_BASE_URL)"
+        )
+    for name in ("dangerously_allow_auto_upload_download_files", "auto_upload_download_files"):
+        if official.get(name) is True:
+            raise ConfigurationError(
+                f"{name}=True is not supported: composio-router never uploads or downloads files "
+                "on its own during tool execution. Put files in the session's mount with "
+                "session.experimental.files.upload(...) and fetch results with "
+                "session.experimental.files.download(path)"
+            )
+
+
 class AsyncSessions:
     """Create, open and delete sessions: ``composio.sessions.create(...)``."""
 
@@ -146,7 +256,7 @@ class AsyncSessions:
         if its URL is on another origin than the API (the key is then withheld), that
         raises :class:`MCPDestinationError` instead of logging a warning.
         """
-        with self._transport.telemetry.operation("session.create"):
+        with self._transport.telemetry.operation("session.create") as span:
             if not isinstance(user_id, str) or not user_id.strip():
                 raise InvalidInputError(f"user_id must be a non-empty string, got {user_id!r}")
             _check_mcp_flag(mcp)
@@ -162,7 +272,9 @@ class AsyncSessions:
             data = await self._transport.request(
                 "POST", SESSIONS_PATH, body=body, idempotency=Idempotency.SAFE, timeout=timeout
             )
-            return self._session(data, registry, mcp=mcp)
+            session = self._session(data, registry, mcp=mcp)
+            span.set("composio.session_id", session.session_id)
+            return session
 
     def _session(self, data: Any, registry: CustomToolRegistry | None, *, mcp: bool) -> AsyncSession:
         from .models._converter import structure_response
@@ -206,17 +318,20 @@ class AsyncSessions:
         *,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
+        experimental: UseExperimentalDict | None = None,
         mcp: bool = False,
         timeout: float | None | Unset = UNSET,
     ) -> AsyncSession:
         """Open an existing session. With custom tools, they are registered for it (``attach``).
 
-        ``mcp=True``: as in :meth:`create`.
+        The custom tools and toolkits may also come inside ``experimental``, as the official
+        SDK takes them (``experimental={"custom_tools": [...], "custom_toolkits": [...]}``);
+        that dict takes nothing else. ``mcp=True``: as in :meth:`create`.
         """
-        with self._transport.telemetry.operation("session.use"):
+        with self._transport.telemetry.operation("session.use") as span:
             _check_mcp_flag(mcp)
             path = session_path(session_id)
-            registry = _registry(custom_tools, custom_toolkits)
+            registry = _customs_registry(custom_tools, custom_toolkits, experimental)
             if registry is None:
                 data = await self._transport.request("GET", path, idempotency=Idempotency.SAFE, timeout=timeout)
             else:
@@ -224,7 +339,9 @@ class AsyncSessions:
                     "POST", path + "/attach", body={"experimental": registry.wire_payload()},
                     idempotency=Idempotency.SAFE, timeout=timeout,
                 )
-            return self._session(data, registry, mcp=mcp)
+            session = self._session(data, registry, mcp=mcp)
+            span.set("composio.session_id", session.session_id)
+            return session
 
     async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:
         """Delete a session by id. Deleting it again raises :class:`NotFoundError`.
@@ -232,8 +349,9 @@ class AsyncSessions:
         If an attempt's answer is lost and the retry finds the session gone, that
         attempt deleted it: the call succeeds rather than reporting a 404.
         """
-        with self._transport.telemetry.operation("session.delete"):
-            path = session_path(session_id)
+        with self._transport.telemetry.operation("session.delete") as span:
+            path = session_path(session_id)  # checks the id first
+            span.set("composio.session_id", session_id)
             data = await self._transport.request(
                 "DELETE", path, idempotency=Idempotency.SAFE, timeout=timeout, missing_means_done=True
             )
@@ -266,7 +384,10 @@ class AsyncComposio:
     the only one in force.
     ``allow_tracking`` is accepted for code written for the official SDK, where
     ``allow_tracking=False`` turns its telemetry off. It does nothing here: this SDK sends
-    no telemetry to anyone.
+    no telemetry to anyone. The official SDK's other options (``toolkit_versions``,
+    ``file_download_dir``, ``environment``, ...: :class:`OfficialClientOptions`) are
+    accepted where they change nothing here, and refused, saying what to do instead,
+    where they would.
     With OpenTelemetry installed (``composio-router[otel]``), the client reports spans and
     metrics to *your* providers (:mod:`composio_router.telemetry`): the global ones, or
     ``tracer_provider`` / ``meter_provider``. ``trace_propagation=False`` stops sending the
@@ -296,8 +417,11 @@ class AsyncComposio:
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         trace_propagation: bool = True,
+        **official: Unpack[OfficialClientOptions],
     ) -> None:
         _check_client_arguments(api_key, base_url, provider, allow_tracking, default_headers, http_session)
+        base_url_given = bool(base_url or os.environ.get("COMPOSIO_BASE_URL", "").strip())
+        _check_official_options(official, base_url_given=base_url_given)
         if not isinstance(trace_propagation, bool):
             raise ConfigurationError(f"trace_propagation must be True or False, got {trace_propagation!r}")
         self.options: ClientOptions = resolve_options(
@@ -357,6 +481,12 @@ class AsyncComposio:
             self._experimental = ExperimentalAPI()
         return self._experimental
 
+    @property
+    def tool_router(self) -> AsyncSessions:
+        """The official SDK's older name for :attr:`sessions` (deprecated there, as
+        ``sessions`` is the name to use): ``composio.tool_router.create(...)`` ports unchanged."""
+        return self.sessions
+
     async def create(
         self,
         user_id: str,
@@ -379,12 +509,14 @@ class AsyncComposio:
         *,
         custom_tools: Sequence[CustomTool[..., Any]] = (),
         custom_toolkits: Sequence[CustomToolkit] = (),
+        experimental: UseExperimentalDict | None = None,
         mcp: bool = False,
         timeout: float | None | Unset = UNSET,
     ) -> AsyncSession:
         """Open an existing session: shortcut for :meth:`AsyncSessions.use`."""
         return await self.sessions.use(
-            session_id, custom_tools=custom_tools, custom_toolkits=custom_toolkits, mcp=mcp, timeout=timeout
+            session_id, custom_tools=custom_tools, custom_toolkits=custom_toolkits, experimental=experimental,
+            mcp=mcp, timeout=timeout,
         )
 
     async def delete(self, session_id: str, *, timeout: float | None | Unset = UNSET) -> DeletedSession:

@@ -156,6 +156,11 @@ class Executor:
         self._context = context  # what a custom tool's SessionContext calls back into
 
     @property
+    def session_id(self) -> str:
+        """The session's id (its context's: the session itself), for telemetry attributes."""
+        return self._context.session_id
+
+    @property
     def telemetry(self) -> Telemetry:
         """The client's OpenTelemetry hooks (no-ops without OpenTelemetry)."""
         return self._transport.telemetry

@@ -12,7 +12,7 @@ Nothing heavy is imported here: custom tools load when a tool is defined.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar, overload
 
 from . import _pydantic
 from .errors import CustomToolDefinitionError
@@ -54,7 +54,26 @@ class ExperimentalAPI:
 
     ``tool`` defines a custom tool, exactly as :func:`composio_router.tool` does, and
     also takes the official ``output_params=`` (a pydantic model for the output schema).
+    The official ``Toolkit`` (a toolkit that tools are added to one by one) is not
+    available: it raises, naming :class:`~composio_router.CustomToolkit`, which takes its
+    tools at once.
     """
+
+    def Toolkit(  # the official spelling: a class there
+        self, *, slug: str, name: str, description: str, preload: bool | None = None
+    ) -> NoReturn:
+        """Raise :class:`CustomToolDefinitionError` saying how to define the toolkit here.
+
+        The official ``composio.experimental.Toolkit(...)`` is filled by ``@toolkit.tool()``
+        after it is made; a :class:`~composio_router.CustomToolkit` is made from its tools,
+        which ``@composio.experimental.tool`` (or ``@tool``) defines first.
+        """
+        raise CustomToolDefinitionError(
+            "composio.experimental.Toolkit is not available in composio-router: define the tools "
+            "with @composio.experimental.tool, then the toolkit in one go, "
+            f"CustomToolkit(slug={slug!r}, name={name!r}, description=..., tools=[...]"
+            f"{', preload=True' if preload else ''}) (from composio_router import CustomToolkit)"
+        )
 
     @overload
     def tool(self, fn: Callable[P, R], /) -> CustomTool[P, R]: ...

@@ -86,7 +86,9 @@ async def _run_item(
     error: str | None = None
     exception: Exception | None = None
     key = None if idempotency_key is None else f"{idempotency_key}:{index}"
-    with executor.telemetry.tool(slug, operation="multi_execute.item", index=index) as span:
+    with executor.telemetry.tool(
+        slug, operation="multi_execute.item", session_id=executor.session_id, index=index
+    ) as span:
         try:
             parsed = parse_call(call)
             tool = executor.resolve(parsed.tool_slug)
@@ -217,7 +219,9 @@ def iter_multi_execute(
 
         # The span lives in the batch's own task (not the consumer's loop) so that every
         # item's span has this parent, however the consumer leaves the loop.
-        with executor.telemetry.operation("multi_execute", batch_size=len(calls), streamed=True) as span:
+        with executor.telemetry.operation(
+            "multi_execute", session_id=executor.session_id, batch_size=len(calls), streamed=True
+        ) as span:
             async with out, anyio.create_task_group() as tg:
                 for i, call in enumerate(calls):
                     tg.start_soon(slot, i, call, out.clone())

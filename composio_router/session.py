@@ -65,7 +65,7 @@ from .modifiers import (
     tool_identity,
 )
 from .pagination import iterate_pages
-from .providers._base import ToolBinding
+from .providers._base import Provider, ToolBinding
 from .tool_calls import SessionToolRunner, execute_tool_calls
 
 ToolsT = TypeVar("ToolsT")
@@ -75,7 +75,6 @@ if TYPE_CHECKING:
 
     from ._transport import Transport
     from .custom_tools import CustomToolRegistry, RegisteredCustomTool, RegisteredCustomToolkit
-    from .providers._base import Provider
     from .session_config import SessionSettings
 
 __all__ = ["META_TOOL_SLUGS", "PROXY_METHODS", "AsyncSession", "SessionDefaults"]
@@ -215,6 +214,7 @@ class AsyncSession:
         Typed by the provider: ``get_provider_tools(AnthropicProvider())`` is a
         ``list[dict[str, Any]]`` to mypy, ``LangChainProvider()`` a list of tools.
         """
+        _check_provider(provider)
         mods = self._modifiers(modifiers)
         # Tools that run themselves (LangChain's) call back through this runner, with the
         # execute modifiers of this call.
@@ -244,7 +244,16 @@ class AsyncSession:
         """
         with self._telemetry.operation("handle_tool_calls", session_id=self.session_id):
             chosen = provider if provider is not None else self._defaults.provider
-            calls = chosen.parse_tool_calls(response)
+            _check_provider(chosen)
+            try:
+                calls = chosen.parse_tool_calls(response)
+            except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+                # A response of the wrong shape (5, {"tool_calls": 5}): the caller's input,
+                # said as such, rather than whatever the provider's reading tripped on.
+                raise InvalidInputError(
+                    f"{type(chosen).__name__} could not read tool calls from this response "
+                    f"({type(exc).__name__}); pass the model's response or its model_dump()"
+                ) from exc
             if not calls:
                 return []
             if chosen.needs_tool_schemas:
@@ -747,3 +756,10 @@ class AsyncSession:
             if data is None:  # a retry found it gone: the lost earlier attempt deleted it
                 return DeletedSession(session_id=self.session_id)
             return structure_response(data, DeletedSession)
+
+
+def _check_provider(provider: object) -> None:
+    if not isinstance(provider, Provider):
+        raise InvalidInputError(
+            f"provider must be a Provider (e.g. OpenAIProvider()), got {type(provider).__name__}"
+        )

@@ -78,9 +78,11 @@ __all__ = [
     "TagFilterDict",
     "ToolFilterDict",
     "ToolkitFilterDict",
+    "UseExperimentalDict",
     "WorkbenchDict",
     "build_config_body",
     "experimental_customs",
+    "use_experimental_customs",
 ]
 
 McpTag: TypeAlias = Literal[
@@ -223,6 +225,14 @@ class ExperimentalDict(TypedDict, total=False):
     submit_feedback: SubmitFeedbackDict
     no_elicitation_support_fallback: Literal["deny", "allow"]
     session_config_id: str
+
+
+class UseExperimentalDict(TypedDict, total=False):
+    """``experimental`` on ``use``: the custom tools and toolkits to register for the session,
+    where the official SDK takes them (the same as ``use``'s ``custom_tools=``/``custom_toolkits=``)."""
+
+    custom_tools: Sequence[CustomTool[..., Any]]
+    custom_toolkits: Sequence[CustomToolkit]
 
 
 class HookToolkits(TypedDict):
@@ -549,9 +559,31 @@ def experimental_customs(settings: Mapping[str, Any]) -> tuple[Sequence[Any], Se
     return tuple(experimental.get("custom_tools") or ()), tuple(experimental.get("custom_toolkits") or ())
 
 
+def use_experimental_customs(experimental: object) -> tuple[Sequence[Any], Sequence[Any]]:
+    """The custom tools and toolkits of ``use``'s ``experimental`` dict, checked as on create.
+
+    ``use`` opens a session as it is, so the dict takes only ``custom_tools`` and
+    ``custom_toolkits``; any other key raises :class:`InvalidInputError` before sending.
+    """
+    if experimental is None:
+        return (), ()
+    if isinstance(experimental, Mapping):
+        session_settings = set(ExperimentalDict.__annotations__) - set(UseExperimentalDict.__annotations__)
+        given = sorted(session_settings & set(experimental))
+        if given:
+            raise InvalidInputError(
+                f"experimental.{given[0]} cannot be passed to use(), whose experimental dict takes "
+                "only custom_tools and custom_toolkits; set session settings on create (or with "
+                "session.update)"
+            )
+    check_typed(experimental, UseExperimentalDict, "experimental", _type_namespace(experimental))
+    return experimental_customs({"experimental": experimental})
+
+
 def _type_namespace(value: object) -> dict[str, Any]:
-    # ExperimentalDict names the custom tool classes; loaded only when such a dict is checked.
-    if not isinstance(value, Mapping):
+    # ExperimentalDict names the custom tool classes; loaded only when something other than an
+    # Experimental is checked: a dict, or a wrong value, whose error message lists the keys.
+    if isinstance(value, Experimental):
         return {}
     from .custom_tools import CustomTool, CustomToolkit
 

@@ -7,8 +7,10 @@ reports, through the global tracer and meter providers, or the ones a client is 
 * one ``INTERNAL`` span per public operation, named ``composio_router.{operation}``
   (``session.create``, ``search``, ``multi_execute``, ``handle_tool_calls``,
   ``wait_for_connection``, ``files.upload``...). A tool call is an ``execute_tool {tool}``
-  span (the GenAI conventions: ``gen_ai.operation.name``, ``gen_ai.tool.name``), one per
-  item of a batch, with ``composio.local`` true for custom tools;
+  span (the GenAI conventions: ``gen_ai.operation.name``, ``gen_ai.tool.name``,
+  ``gen_ai.tool.type``), one per item of a batch, with ``composio.session_id``,
+  ``composio.toolkit``, and for a custom tool ``composio.local`` true and the tool type
+  ``function`` (``extension`` for the server's tools);
 * one ``CLIENT`` span per HTTP attempt, named ``{method} {url.template}`` (ids never in
   the name), with the HTTP client conventions (``http.request.method``, ``server.address``,
   ``server.port``, ``url.template``, ``http.response.status_code``, ``error.type``) and
@@ -21,8 +23,8 @@ reports, through the global tracer and meter providers, or the ones a client is 
 
 Spans carry slugs, ids, result types, log ids and request ids: never arguments, results,
 headers, file contents or the key. A failing operation records the typed error's class
-(``error.type``) and, for the SDK's own errors, the exception (their text is scrubbed of
-secrets).
+(``error.type``) and an ``exception`` event with the exception's type only (its message
+and stack trace may quote arguments).
 
 Without OpenTelemetry installed nothing is imported, not even at the first call (one
 failed import is remembered), and every hook is a shared no-op object: instrumented code
@@ -144,6 +146,10 @@ class _Recorded:
         self._span.set_attribute(name, value)
         if name in _METRIC_ATTRIBUTES:
             self._metrics[name] = value
+            if name == "composio.local" and "gen_ai.tool.name" in self._metrics:
+                # A tool span learns late that its tool is local (a batch item, once resolved):
+                # its GenAI tool type follows, as if ``Telemetry.tool`` had been told at once.
+                self._span.set_attribute("gen_ai.tool.type", _tool_type(bool(value)))
 
     def result(self, result: object) -> None:
         """What a tool call returned: its result type, log id and whether it worked."""
@@ -189,6 +195,11 @@ class _Recorded:
             self.set("composio.outcome", self._outcome)
         self._scope.__exit__(exc_type, exc, tb)
         self._telemetry.record(self._kind, elapsed, self._metrics)
+
+
+def _tool_type(local: bool) -> str:
+    """``gen_ai.tool.type``: a custom tool runs here (``function``); the others on the server."""
+    return "function" if local else "extension"
 
 
 def _is_cancellation(exc: BaseException) -> bool:
@@ -304,7 +315,7 @@ class Telemetry:
             "composio.operation": operation,
             "gen_ai.operation.name": "execute_tool",
             "gen_ai.tool.name": tool_name,
-            "gen_ai.tool.type": "function" if local else "extension",
+            "gen_ai.tool.type": _tool_type(local),
             "composio.local": local,
         }
         if session_id is not None:

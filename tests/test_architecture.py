@@ -5,17 +5,25 @@ in pyproject.toml) for the layers, the emulator's independence and the absence o
 cycles, and ruff's SLF001 for private attributes read through another object. What
 neither covers is importing a private name (``from .fanout import _normalise_call``):
 ruff's own rule exempts first-party imports, which are exactly the ones that matter here.
+
+The runtime footprint holds too: the package depends on exactly five distributions
+(pyproject.toml); everything else is an optional extra or test-only.
 """
 
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("composio_router", "composio_router_emulator")
+# What `pip install composio-router` brings; nothing may join it unannounced.
+RUNTIME_DEPENDENCIES = ["aiohttp", "anyio", "attrs", "cattrs", "orjson"]
 
 
 def _modules() -> list[Path]:
@@ -73,3 +81,13 @@ def test_the_check_sees_a_private_import() -> None:
     assert isinstance(node, ast.ImportFrom)
     assert _imported_from(path, node) == "composio_router.fanout"
     assert _is_private("_run_item") and not _is_private("__all__")
+
+
+def test_runtime_dependencies_are_exactly_the_five() -> None:
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        project = tomllib.load(file)["project"]
+    # Names only (PEP 503-normalised): a version bound may change, the set may not. Sorted,
+    # not a set, so that a name listed twice (say with an environment marker) shows up too.
+    names = sorted(canonicalize_name(Requirement(spec).name) for spec in project["dependencies"])
+    assert names == RUNTIME_DEPENDENCIES
+    assert "dependencies" not in project.get("dynamic", [])  # the list above is the whole truth

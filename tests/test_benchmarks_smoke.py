@@ -125,6 +125,10 @@ def test_quick_run_produces_the_json_structure(tmp_path: Path) -> None:
     for subject in ("composio_router", "raw", "baseline"):
         assert data["imports"][subject]["import_ms"] >= 0
         assert data["imports"][subject]["rss_mb"] > 0
+    # OpenTelemetry is installed here (the test extra), yet the import loads none of it.
+    assert data["imports"]["composio_router"]["opentelemetry_installed"] is True
+    assert data["imports"]["composio_router"]["opentelemetry_imported"] == []
+    assert data["targets"]["import_no_otel"] == "PASS"
     for kind in ("async", "raw"):
         calls = data["calls"][kind]
         assert "error" not in calls, calls
@@ -142,3 +146,26 @@ def test_quick_run_produces_the_json_structure(tmp_path: Path) -> None:
         assert data["burst"][kind]["completed"] == data["burst"][kind]["calls"]
     assert set(data["targets"]) >= {"import_time", "import_rss", "execute_cpu", "throughput_100", "burst_errors"}
     assert all(v in ("PASS", "MISS", "n/a") for v in data["targets"].values())
+
+
+def test_telemetry_benchmark_runs() -> None:
+    # benchmarks/telemetry.py, tiny: one round of a few calls per configuration.
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.telemetry", "--calls", "20", "--rounds", "1"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    for config in ("without", "api_only", "sdk_memory"):
+        [line] = [line for line in lines if line.split()[:1] == [config]]
+        assert line.endswith("x without"), line
+    assert any(line.startswith("target: api_only <= 1.05x without: ") for line in lines)
+
+
+def test_import_check_finds_no_opentelemetry() -> None:
+    # `python -m benchmarks.imports`: with OpenTelemetry installed, importing the SDK loads none of it.
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.imports"], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "imported no opentelemetry module" in proc.stdout

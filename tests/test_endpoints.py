@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from composio_router import AsyncComposio, AsyncSession, NotFoundError
-from composio_router.models import ManageConnections, Tool, ToolkitFilter, Workbench
+from composio_router import AsyncComposio, AsyncSession, InvalidInputError, NotFoundError, Session
+from composio_router.models import ManageConnections, SearchResponse, Tool, ToolkitFilter, Workbench
 from composio_router.testing import Emulator
+
+SEARCH = "/api/v3.1/tool_router/session/*/search"
 
 pytestmark = pytest.mark.anyio
 
@@ -103,6 +105,75 @@ async def test_search_splits_more_than_seven_queries(session: AsyncSession, emul
     assert sorted(len(b["queries"]) for b in bodies) == [2, 7]
     assert [r.index for r in found.results] == list(range(1, 10))
     assert [r.use_case for r in found.results] == queries
+
+
+# A use case that, unfiltered, finds tools of slack, github, linear, gmail and notion.
+WIDE = "send a message or create an issue"
+NARROW = ["github", "slack"]
+
+
+def _toolkits_of(found: SearchResponse) -> set[str]:
+    """Every toolkit a search answered with: its results, schemas and connection statuses."""
+    return (
+        {tk for r in found.results for tk in r.toolkits}
+        | {schema.toolkit for schema in found.tool_schemas.values()}
+        | {status.toolkit for status in found.toolkit_connection_statuses}
+    )
+
+
+async def test_search_narrowed_to_toolkits(session: AsyncSession, emulator: Emulator) -> None:
+    wide = await session.search(WIDE)
+    assert _toolkits_of(wide) > set(NARROW)  # the filter below has something to remove
+    emulator.journal.clear()
+
+    found = await session.search(WIDE, toolkits=NARROW)
+    [entry] = emulator.journal.find(method="POST", path=SEARCH)
+    assert entry.body == {"queries": [{"use_case": WIDE}], "toolkits": NARROW}
+    assert _toolkits_of(found) == set(NARROW)
+    assert set(found.tool_slugs) == {"SLACK_SEND_MESSAGE", "GITHUB_CREATE_ISSUE"}
+
+
+async def test_search_toolkits_travel_in_every_split_request(session: AsyncSession, emulator: Emulator) -> None:
+    queries = [f"{WIDE} {i}" for i in range(9)]
+    found = await session.search(queries, toolkits=NARROW)
+    bodies = [e.body for e in emulator.journal.find(method="POST", path=SEARCH)]
+    assert sorted(len(b["queries"]) for b in bodies) == [2, 7]
+    assert all(b["toolkits"] == NARROW for b in bodies)
+    assert [r.use_case for r in found.results] == queries
+    assert all(r.primary_tool_slugs for r in found.results)
+    assert _toolkits_of(found) == set(NARROW)
+
+
+@pytest.mark.parametrize("toolkits", [[], (), "github", [""], ["  "], ["github", None]])
+async def test_search_refuses_a_bad_toolkit_filter_before_sending(
+    session: AsyncSession, emulator: Emulator, toolkits: object
+) -> None:
+    emulator.journal.clear()
+    with pytest.raises(InvalidInputError, match="toolkits"):
+        await session.search(WIDE, toolkits=toolkits)  # type: ignore[arg-type]
+    assert emulator.journal.find(path=SEARCH) == []
+    assert len(emulator.journal) == 0  # nothing at all was sent
+
+
+def test_sync_search_narrowed_to_toolkits(sync_session: Session, emulator_thread: Emulator) -> None:
+    emulator_thread.journal.clear()
+    found = sync_session.search(WIDE, toolkits=NARROW)
+    [entry] = emulator_thread.journal.find(method="POST", path=SEARCH)
+    assert entry.body == {"queries": [{"use_case": WIDE}], "toolkits": NARROW}
+    assert _toolkits_of(found) == set(NARROW)
+
+    emulator_thread.journal.clear()
+    split = sync_session.search([WIDE] * 8, toolkits=NARROW)
+    bodies = [e.body for e in emulator_thread.journal.find(method="POST", path=SEARCH)]
+    assert sorted(len(b["queries"]) for b in bodies) == [1, 7]
+    assert all(b["toolkits"] == NARROW for b in bodies)
+    assert [r.index for r in split.results] == list(range(1, 9))
+    assert _toolkits_of(split) == set(NARROW)
+
+    emulator_thread.journal.clear()
+    with pytest.raises(InvalidInputError, match="toolkits"):
+        sync_session.search(WIDE, toolkits=[])
+    assert len(emulator_thread.journal) == 0
 
 
 async def test_execute_no_auth_tool(session: AsyncSession, emulator: Emulator) -> None:

@@ -82,8 +82,7 @@ def _structure_int(value: Any, _type: Any) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    # A digit string is refused like any other wrong type: the spec's integers are numbers.
     raise TypeError(f"expected an integer, got {_kind(value)}")
 
 

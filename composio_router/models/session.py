@@ -16,7 +16,7 @@ __all__ = [
     "DeletedSession",
     "McpServer",
     "SessionConfig",
-    "SessionExperimental",
+    "SessionExperimentalInfo",
     "SessionInfo",
     "SessionWarning",
 ]
@@ -97,7 +97,13 @@ class SessionWarning:
 
 
 @frozen
-class SessionExperimental:
+class SessionExperimentalInfo:
+    """The ``experimental`` block of a session as the API reports it (``SessionInfo.experimental``).
+
+    Data only; ``session.experimental`` (the files mount and the assistive prompt) is
+    :class:`composio_router.AsyncSessionExperimental`.
+    """
+
     assistive_prompt: str | None = None
     custom_tools: list[dict[str, Any]] | None = None
     custom_toolkits: list[dict[str, Any]] | None = None
@@ -114,7 +120,7 @@ class SessionInfo:
     tool_router_tools: list[str] = field(factory=list)
     config: SessionConfig = field(factory=SessionConfig)
     config_version: int = 1
-    experimental: SessionExperimental | None = None
+    experimental: SessionExperimentalInfo | None = None
     warnings: list[SessionWarning] | None = None
 
 

@@ -1,7 +1,7 @@
 """Framework tests: the SDK inside the frameworks users run it in, for real, on loopback.
 
 LangChain and LangGraph (``ToolNode``, ``batch_tool_node``, ``invoke`` and ``ainvoke``),
-the OpenAI Agents SDK (``Runner.run`` and ``Runner.run_sync`` with a scripted model),
+the OpenAI Agents SDK (``Runner.run``, ``Runner.run_sync`` and ``Runner.run_streamed`` with a scripted model),
 FastAPI under uvicorn (the shipped example app), and notebooks (nbclient on a real
 ipykernel). No model is called: the "model" is scripted. Tracing and telemetry of
 these libraries is switched off through their environment variables before any of

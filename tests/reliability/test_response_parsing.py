@@ -469,9 +469,10 @@ def test_unknown_enum_values_are_kept_as_strings() -> None:
 
 
 def test_numbers_as_javascript_sends_them() -> None:
-    page = structure_response({"items": [], "total_pages": 3.0, "current_page": "1", "next_cursor": ""}, Page[Tool])
+    page = structure_response({"items": [], "total_pages": 3.0, "current_page": 1, "next_cursor": ""}, Page[Tool])
     assert (page.total_pages, page.current_page, page.next_cursor, page.has_next) == (3, 1, None, False)
-    for not_an_integer in (1.5, True, "one", [1]):
+    # Strict about types: a number as text is a wrong type, as a number as an object would be.
+    for not_an_integer in (1.5, True, "one", "1", [1]):
         with pytest.raises(APIResponseValidationError):
             structure_response({"items": [], "total_pages": not_an_integer}, Page[Tool])
 

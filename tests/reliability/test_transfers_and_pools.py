@@ -14,8 +14,11 @@ suite's network guard refuses any attempt to reach it, and the test checks there
 
 from __future__ import annotations
 
+import ssl
+
 import aiohttp
 import pytest
+import trustme
 
 from benchmarks import netguard
 from composio_router import APIConnectionError, APIStatusError, AsyncComposio
@@ -69,3 +72,36 @@ async def test_a_lost_delete_answer_on_a_callers_pool_succeeds(emulator: Emulato
         emulator.faults.add(f"{SESSIONS}/*", method="DELETE", action="drop_after", times=1)
         deleted = await session.delete()
     assert deleted.session_id == session.session_id
+
+
+@pytest.mark.parametrize("status", [302, 307])
+async def test_a_download_redirect_to_plain_http_off_the_machine_is_refused(
+    status: int, session: object, emulator: Emulator
+) -> None:
+    await session.experimental.files.upload(b"the file's contents", remote_path="secret.txt")  # type: ignore[attr-defined]
+    handle = await session.experimental.files.download("secret.txt")  # type: ignore[attr-defined]
+    emulator.faults.add(STORAGE, method="GET", status=status, body=b"", headers={"Location": "http://203.0.113.7/steal"})
+    blocked_before = len(netguard.blocked())
+    with pytest.raises(APIConnectionError, match="refused a redirect"):
+        await handle.read()
+    assert netguard.blocked()[blocked_before:] == [], "the SDK tried to follow the redirect"
+
+
+async def test_a_storage_url_on_https_never_drops_to_plain_http(api_key: str) -> None:
+    # The first URL is https (a TLS emulator); its storage redirects to plain http on this
+    # very machine. Loopback http is allowed as a first URL, never as a downgrade.
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    async with (
+        Emulator(api_key=api_key, ssl_context=server_ctx) as tls,
+        Emulator(api_key=api_key) as plain,
+        AsyncComposio(api_key=api_key, base_url=tls.url, verify=client_ctx) as client,
+    ):
+        session = await client.create(user_id="user-1")
+        tls.faults.add(STORAGE, method="PUT", status=307, body=b"", headers={"Location": f"{plain.url}/_storage/x"})
+        with pytest.raises(APIConnectionError, match="from https to plain http"):
+            await session.experimental.files.upload(b"the file's contents", remote_path="secret.txt")
+        assert plain.journal.find(method="PUT") == []

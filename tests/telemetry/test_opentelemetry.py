@@ -58,6 +58,16 @@ class Otel:
                     out.setdefault(metric.name, []).extend(metric.data.data_points)
         return out
 
+    def instruments(self) -> dict[str, tuple[str, str]]:
+        """Each metric instrument's unit and kind of data (``Histogram``, ``Sum``), by name."""
+        data = self.reader.get_metrics_data()
+        return {
+            metric.name: (metric.unit, type(metric.data).__name__)
+            for resource in (data.resource_metrics if data else ())
+            for scope in resource.scope_metrics
+            for metric in scope.metrics
+        }
+
     def dump(self) -> str:
         """Everything exported, as text: for the secrecy checks."""
         spans = [
@@ -122,9 +132,13 @@ async def test_a_batch_with_a_failing_item_and_a_retried_read(
     assert second.attributes["server.address"] == "127.0.0.1" and isinstance(second.attributes["server.port"], int)
     assert second.attributes["composio.request_id"]
 
+    [create] = otel.named("composio_router.session.create")
+    assert create.attributes["composio.session_id"] == session.session_id  # set once the session exists
+
     # The batch: one span, one child per item; the custom tool's marked local, and failed.
     [multi] = otel.named("composio_router.multi_execute")
     assert multi.attributes["composio.batch_size"] == 2 and multi.attributes["composio.batch_errors"] == 1
+    assert multi.attributes["composio.session_id"] == session.session_id
     items = sorted(
         (s for s in otel.finished() if s.parent is not None and s.parent.span_id == multi.context.span_id),
         key=lambda s: s.attributes["composio.batch.index"],
@@ -133,8 +147,13 @@ async def test_a_batch_with_a_failing_item_and_a_retried_read(
     echo, failing = items
     assert echo.attributes["gen_ai.operation.name"] == "execute_tool"
     assert echo.attributes["composio.local"] is False and echo.attributes["composio.outcome"] == "success"
+    assert echo.attributes["gen_ai.tool.type"] == "extension"  # runs on the server
     assert echo.attributes["composio.log_id"]
-    assert failing.attributes["composio.local"] is True
+    # The local item: known to be local only once resolved, yet typed as a local function.
+    assert failing.attributes["composio.local"] is True and failing.attributes["gen_ai.tool.type"] == "function"
+    for item in items:
+        assert item.attributes["composio.session_id"] == session.session_id
+        assert item.attributes["composio.operation"] == "multi_execute.item"
     assert failing.attributes["error.type"] == "CustomToolError"
     assert failing.status.status_code == trace.StatusCode.ERROR
     assert any(e.name == "exception" for e in failing.events)
@@ -153,6 +172,13 @@ async def test_a_batch_with_a_failing_item_and_a_retried_read(
     assert {"session.create", "search", "multi_execute", "multi_execute.item"} <= durations
     statuses = {p.attributes.get("http.response.status_code") for p in metrics["http.client.request.duration"]}
     assert {503, 200, 201} <= statuses
+    assert otel.instruments() == {
+        "composio_router.operation.duration": ("s", "Histogram"),
+        "composio_router.operations": ("{operation}", "Sum"),
+        "http.client.request.duration": ("s", "Histogram"),
+    }
+    assert all(p.attributes.get("composio.session_id") is None  # ids stay out of the metrics
+               for points in metrics.values() for p in points)
 
     # Never an argument, a result or the key.
     exported = otel.dump()
@@ -234,6 +260,12 @@ async def test_wait_for_connection_and_file_transfers_are_spans(
     names = {s.name for s in otel.finished()}
     assert {"composio_router.wait_for_connection", "composio_router.files.upload",
             "composio_router.files.download", "composio_router.files.read"} <= names
+    [wait] = otel.named("composio_router.wait_for_connection")
+    assert wait.attributes["composio.toolkit"] == "github" and wait.attributes["composio.outcome"] == "success"
+    for name in ("wait_for_connection", "files.upload", "files.download", "files.read"):
+        [span] = otel.named(f"composio_router.{name}")
+        assert span.kind == trace.SpanKind.INTERNAL
+        assert span.attributes["composio.operation"] == name and span.attributes["composio.outcome"] == "success"
     storage = [s for s in otel.finished() if s.name.endswith("{presigned_storage_url}")]
     assert {s.attributes["http.request.method"] for s in storage} == {"PUT", "GET"}
     assert SECRET_ARGUMENT not in otel.dump() and api_key not in otel.dump()
@@ -262,7 +294,101 @@ def test_the_same_span_tree_through_the_sync_facade(
     assert set(items) == {"execute_tool UTILS_ECHO", "execute_tool EXPLODE"}
     assert items["execute_tool EXPLODE"].attributes["error.type"] == "CustomToolError"
     assert items["execute_tool EXPLODE"].attributes["composio.toolkit"] == "custom"
+    assert items["execute_tool EXPLODE"].attributes["gen_ai.tool.type"] == "function"
+    assert items["execute_tool UTILS_ECHO"].attributes["gen_ai.tool.type"] == "extension"
     assert items["execute_tool UTILS_ECHO"].attributes["composio.toolkit"] == "utils"
+    exported = otel.dump()
+    assert SECRET_ARGUMENT not in exported and api_key not in exported
+
+
+@tool
+def shout(text: str) -> dict[str, Any]:
+    """A custom tool that works."""
+    return {"loud": text.upper()}
+
+
+def _only(spans: list[ReadableSpan], **attributes: Any) -> ReadableSpan:
+    """The one span among ``spans`` whose attributes include ``attributes``."""
+    [span] = [s for s in spans if all((s.attributes or {}).get(k) == v for k, v in attributes.items())]
+    return span
+
+
+def _children(otel: Otel, parent: ReadableSpan) -> list[ReadableSpan]:
+    return [s for s in otel.finished() if s.parent is not None and s.parent.span_id == parent.context.span_id]
+
+
+async def test_every_session_operation_is_a_span_with_its_attributes(
+    emulator: Emulator, api_key: str, otel: Otel
+) -> None:
+    emulator.connect_account("user-1", "github")
+    model_calls = {"role": "assistant", "tool_calls": [
+        {"id": "1", "type": "function", "function": {"name": "UTILS_ECHO", "arguments": json.dumps({"text": SECRET_ARGUMENT})}},
+        {"id": "2", "type": "function", "function": {"name": "LOCAL_SHOUT", "arguments": json.dumps({"text": SECRET_ARGUMENT})}},
+    ]}
+    async with _client(emulator.url, api_key, otel) as client:
+        created = await client.create(user_id="user-1")
+        session = await client.use(created.session_id, custom_tools=[shout])
+        await session.tools()
+        assert (await session.execute("UTILS_ECHO", {"text": SECRET_ARGUMENT})).successful
+        assert (await session.execute("SHOUT", {"text": SECRET_ARGUMENT})).successful
+        meta = await session.execute_meta("COMPOSIO_SEARCH_TOOLS", {"queries": [{"use_case": "create a github issue"}]})
+        assert meta.successful, meta.error
+        proxied = await session.proxy_execute("github", "/repos/acme/api", "get")
+        assert proxied.successful
+        answers = await session.handle_tool_calls(model_calls)
+        assert [json.loads(a["content"])["successful"] for a in answers] == [True, True]
+        await session.update(search=False)
+        await session.delete()
+    sid = created.session_id
+
+    # Every public operation: an INTERNAL span named after it, its outcome, the session's id.
+    operations = ("session.create", "session.use", "tools", "proxy_execute", "handle_tool_calls",
+                  "multi_execute", "session.update", "session.delete")
+    for name in operations:
+        for span in otel.named(f"composio_router.{name}"):
+            assert span.kind == trace.SpanKind.INTERNAL, name
+            assert span.attributes["composio.operation"] == name, name
+            assert span.attributes["composio.outcome"] == "success", name
+            assert span.attributes["composio.session_id"] == sid, name
+            assert span.status.status_code == trace.StatusCode.UNSET, name
+    [create] = otel.named("composio_router.session.create")
+    [use] = otel.named("composio_router.session.use")
+    assert [c.name for c in _children(otel, create)] == ["POST /api/v3.1/tool_router/session"]
+    assert [c.name for c in _children(otel, use)] == ["POST /api/v3.1/tool_router/session/{session_id}/attach"]
+    assert otel.named("composio_router.tools")  # tools() reads the session's tools through get_meta_tools
+    [proxy] = otel.named("composio_router.proxy_execute")
+    assert proxy.attributes["composio.toolkit"] == "github"
+    [update] = otel.named("composio_router.session.update")
+    assert [c.name for c in _children(otel, update)] == ["PATCH /api/v3.1/tool_router/session/{session_id}"]
+    [delete] = otel.named("composio_router.session.delete")
+    assert [c.name for c in _children(otel, delete)] == ["DELETE /api/v3.1/tool_router/session/{session_id}"]
+
+    # Tool calls: execute (remote and local) and execute_meta.
+    echo = _only(otel.named("execute_tool UTILS_ECHO"), **{"composio.operation": "execute"})
+    assert echo.attributes["gen_ai.operation.name"] == "execute_tool" and echo.attributes["gen_ai.tool.name"] == "UTILS_ECHO"
+    assert echo.attributes["gen_ai.tool.type"] == "extension" and echo.attributes["composio.local"] is False
+    assert echo.attributes["composio.toolkit"] == "utils" and echo.attributes["composio.session_id"] == sid
+    assert echo.attributes["composio.result_type"] and echo.attributes["composio.log_id"]
+    assert echo.attributes["composio.outcome"] == "success"
+    local = _only(otel.named("execute_tool SHOUT"), **{"composio.operation": "execute"})
+    assert local.attributes["gen_ai.tool.type"] == "function" and local.attributes["composio.local"] is True
+    assert local.attributes["composio.toolkit"] == "custom" and local.attributes["composio.session_id"] == sid
+    assert not _children(otel, local)  # ran here: no HTTP
+    meta_span = _only(otel.named("execute_tool COMPOSIO_SEARCH_TOOLS"), **{"composio.operation": "execute_meta"})
+    assert meta_span.attributes["gen_ai.tool.type"] == "extension" and meta_span.attributes["composio.session_id"] == sid
+    assert meta_span.attributes["composio.outcome"] == "success"
+    assert [c.name for c in _children(otel, meta_span)] == ["POST /api/v3.1/tool_router/session/{session_id}/execute_meta"]
+
+    # handle_tool_calls: its batch under it, one item span per call, the local one typed so.
+    [handle] = otel.named("composio_router.handle_tool_calls")
+    [batch] = [c for c in _children(otel, handle) if c.name == "composio_router.multi_execute"]
+    assert batch.attributes["composio.batch_size"] == 2 and batch.attributes["composio.batch_errors"] == 0
+    items = {c.attributes["gen_ai.tool.name"]: c for c in _children(otel, batch)}
+    assert set(items) == {"UTILS_ECHO", "LOCAL_SHOUT"}
+    assert items["LOCAL_SHOUT"].attributes["gen_ai.tool.type"] == "function"
+    assert items["UTILS_ECHO"].attributes["gen_ai.tool.type"] == "extension"
+    assert all(i.attributes["composio.session_id"] == sid for i in items.values())
+
     exported = otel.dump()
     assert SECRET_ARGUMENT not in exported and api_key not in exported
 
@@ -307,3 +433,15 @@ async def test_leaving_a_stream_early_is_cancelled_not_an_error(emulator: Emulat
     assert all("error.type" not in s.attributes for s in items)
     [stream] = otel.named("composio_router.multi_execute")  # the stream's items have a parent
     assert all(s.parent is not None and s.parent.span_id == stream.context.span_id for s in items)
+    assert stream.attributes["composio.streamed"] is True and stream.attributes["composio.batch_size"] == 2
+    assert stream.attributes["composio.session_id"] == session.session_id
+    assert all(s.attributes["composio.session_id"] == session.session_id for s in items)
+
+
+async def test_deleting_by_id_names_the_session(emulator: Emulator, api_key: str, otel: Otel) -> None:
+    async with _client(emulator.url, api_key, otel) as client:
+        created = await client.create(user_id="user-1")
+        await client.delete(created.session_id)
+    [delete] = otel.named("composio_router.session.delete")
+    assert delete.attributes["composio.session_id"] == created.session_id
+    assert [c.name for c in _children(otel, delete)] == ["DELETE /api/v3.1/tool_router/session/{session_id}"]
