@@ -93,7 +93,7 @@ def build_rows(res: dict[str, Any]) -> list[Row]:
     imp = res.get("imports", {})
     rows.append(_row("1 import", "import time (fresh interpreter)", "ms",
                      _get(imp, "composio_router", "import_ms"), _get(imp, "raw", "import_ms"),
-                     _get(imp, "official", "import_ms"), target="<= 1.5x raw", check=_at_most(1.5, "raw"),
+                     _get(imp, "official", "import_ms"), target="<= 1.2x raw", check=_at_most(1.2, "raw"),
                      key="import_time"))
     rows.append(_row("1 import", "RSS after import", "MB",
                      _get(imp, "composio_router", "rss_mb"), _get(imp, "raw", "rss_mb"),
@@ -126,8 +126,8 @@ def build_rows(res: dict[str, Any]) -> list[Row]:
         rows.append(_row("2 calls @0ms", f"{op}: client CPU per call", "ms",
                          _get(calls, "async", op, "cpu_ms"), _get(calls, "raw", op, "cpu_ms"),
                          _get(calls, "official", op, "cpu_ms"),
-                         target="<= 1.3x raw" if is_exec else "",
-                         check=_at_most(1.3, "raw") if is_exec else None,
+                         target="<= 1.1x raw" if is_exec else "",
+                         check=_at_most(1.1, "raw") if is_exec else None,
                          key="execute_cpu" if is_exec else None))
     for conc in ("1", "20", "100"):
         is_100 = conc == "100"

@@ -464,7 +464,14 @@ class Transport:
             never_sent = False
             progress.in_flight = True
             try:
-                status, resp_headers, raw = await self._attempt(session, method, url, path, headers, payload, query, attempt)
+                if self.telemetry.enabled:
+                    status, resp_headers, raw = await self._traced_attempt(
+                        session, method, url, path, headers, payload, query, attempt
+                    )
+                else:  # the common case: no span, no extra coroutine frame
+                    status, resp_headers, raw = await self._send_following_redirects(
+                        session, method, url, headers, payload, query
+                    )
             except _NotSent as exc:
                 failure, never_sent = exc.__cause__, True
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -520,7 +527,7 @@ class Transport:
             logger.debug("%s %s -> %d (giving up after %d attempts)", method, path, status, attempt + 1)
             raise status_error
 
-    async def _attempt(
+    async def _traced_attempt(
         self,
         session: aiohttp.ClientSession,
         method: str,
@@ -531,10 +538,8 @@ class Transport:
         query: Sequence[tuple[str, str]] | None,
         attempt: int,
     ) -> tuple[int, Mapping[str, str], bytes]:
-        """One attempt, in its own ``CLIENT`` span when OpenTelemetry is on."""
+        """One attempt in its own ``CLIENT`` span (OpenTelemetry is on)."""
         telemetry = self.telemetry
-        if not telemetry.enabled:
-            return await self._send_following_redirects(session, method, url, headers, payload, query)
         with telemetry.http(method, url_template(path), url.host or "", url.port, attempt) as span:
             traced = dict(headers)
             telemetry.inject(traced)  # traceparent: the server's spans join this trace

@@ -342,7 +342,7 @@ class AsyncSession:
         """
         with self._telemetry.tool(
             str(tool_slug), local=self._is_local(tool_slug), session_id=self.session_id,
-            toolkit=self._toolkit_of(tool_slug),
+            toolkit=functools.partial(self._toolkit_of, tool_slug),
         ) as span:
             mods = self._modifiers(modifiers)
             if not has_execute_modifiers(mods):
@@ -363,8 +363,9 @@ class AsyncSession:
             return result
 
     def _toolkit_of(self, tool_slug: object) -> str | None:
-        # For spans only, and only when they are recorded: the lookup is modifiers' own.
-        if not isinstance(tool_slug, str) or not tool_slug or not self._telemetry.enabled:
+        # For spans only, and only when they are recorded (telemetry calls this lazily):
+        # the lookup is modifiers' own.
+        if not isinstance(tool_slug, str) or not tool_slug:
             return None
         return self._identify(tool_slug)[1]
 

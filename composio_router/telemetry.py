@@ -33,9 +33,10 @@ costs a method call.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,9 @@ _METRIC_ATTRIBUTES = frozenset(
 )
 
 
+_MISSING = object()
+
+
 class _Api:
     """The OpenTelemetry API, imported on first use; ``available`` is False without it."""
 
@@ -69,6 +73,7 @@ class _Api:
     status: Any = None
     status_code: Any = None
     span_kind: Any = None
+    metrics_state: Any = None  # the module that holds the global meter provider
     lock = threading.Lock()
 
     @classmethod
@@ -83,9 +88,28 @@ class _Api:
                         cls.available = False
                     else:
                         cls.trace, cls.metrics, cls.propagate = trace, metrics, propagate
+                        cls.metrics_state = sys.modules.get("opentelemetry.metrics._internal")
                         cls.status, cls.status_code, cls.span_kind = Status, StatusCode, SpanKind
                         cls.available = True
         return bool(cls.available)
+
+    @classmethod
+    def globals_configured(cls) -> bool:
+        """Whether the application has set a global tracer or meter provider since we looked.
+
+        The public getters look up ``os.environ`` on every call while nothing is configured:
+        three times per execute, a fifth of the SDK's own CPU per call. The module globals
+        they return say the same for the price of an attribute read. They are the API's
+        private names: if a release renames them, the public getters answer instead
+        (``tests/telemetry`` checks that the names still exist).
+        """
+        tracer = getattr(cls.trace, "_TRACER_PROVIDER", _MISSING)
+        meter = getattr(cls.metrics_state, "_METER_PROVIDER", _MISSING)
+        if tracer is _MISSING or meter is _MISSING:
+            return not isinstance(cls.trace.get_tracer_provider(), cls.trace.ProxyTracerProvider) or (
+                type(cls.metrics.get_meter_provider()).__name__ != "_ProxyMeterProvider"
+            )
+        return tracer is not None or meter is not None
 
 
 class _Noop:
@@ -245,10 +269,9 @@ class Telemetry:
         """
         if not (self._on if self._on is not None else self._start()):
             return False
-        return (
-            self._unset_tracers is None or _Api.trace.get_tracer_provider() is not self._unset_tracers
-            or self._unset_meters is None or _Api.metrics.get_meter_provider() is not self._unset_meters
-        )
+        if self._unset_tracers is None or self._unset_meters is None:
+            return True  # a provider of the client's own, or a global one set before we started
+        return _Api.globals_configured()
 
     def _start(self) -> bool:
         with self._lock:
@@ -306,11 +329,17 @@ class Telemetry:
         local: bool = False,
         session_id: str | None = None,
         index: int | None = None,
-        toolkit: str | None = None,
+        toolkit: str | Callable[[], str | None] | None = None,
     ) -> Recording:
-        """An ``execute_tool`` span (GenAI conventions) for one tool call."""
+        """An ``execute_tool`` span (GenAI conventions) for one tool call.
+
+        ``toolkit`` may be a function, called only when the span is recorded: finding a
+        slug's toolkit is a lookup that a call without telemetry should not pay for.
+        """
         if not self.enabled:
             return _NOOP
+        if callable(toolkit):
+            toolkit = toolkit()
         attrs: dict[str, AttributeValue] = {
             "composio.operation": operation,
             "gen_ai.operation.name": "execute_tool",

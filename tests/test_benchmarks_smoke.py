@@ -169,3 +169,20 @@ def test_import_check_finds_no_opentelemetry() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert "imported no opentelemetry module" in proc.stdout
+
+
+def test_instruction_counts_run() -> None:
+    # benchmarks/instructions.py, tiny: the SDK's client for two executes under callgrind
+    # (valgrind is on every CI machine; Python under it is slow, so one subject only).
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.instructions", "--calls", "2", "--warmup", "1", "--subjects", "async"],
+        capture_output=True, text=True, timeout=240, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    [line] = proc.stdout.splitlines()
+    assert line.startswith("async") and "instructions per execute" in line, line
+    bad = subprocess.run(
+        [sys.executable, "-m", "benchmarks.instructions", "--subjects", "nope"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert bad.returncode == 2 and "unknown subjects" in bad.stderr

@@ -445,3 +445,14 @@ async def test_deleting_by_id_names_the_session(emulator: Emulator, api_key: str
     [delete] = otel.named("composio_router.session.delete")
     assert delete.attributes["composio.session_id"] == created.session_id
     assert [c.name for c in _children(otel, delete)] == ["DELETE /api/v3.1/tool_router/session/{session_id}"]
+
+
+def test_the_api_globals_read_on_every_call_still_exist() -> None:
+    # telemetry._Api.globals_configured reads the API's module globals instead of calling
+    # the getters (which look up os.environ each time). A release that renames them would
+    # quietly fall back to the getters: this test says so first.
+    import opentelemetry.metrics._internal as metrics_state
+    import opentelemetry.trace as trace_api
+
+    assert hasattr(trace_api, "_TRACER_PROVIDER")
+    assert hasattr(metrics_state, "_METER_PROVIDER")
