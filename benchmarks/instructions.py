@@ -53,12 +53,17 @@ asyncio.run(main())
 """
 
 
-def count(subject: str, url: str, calls: int) -> int:
-    """Instructions the whole client process executed for ``calls`` executes."""
-    code = _WORKER.format(
+def worker_code(subject: str, url: str, calls: int) -> str:
+    """The program one subject runs: ``calls`` sequential executes against ``url``."""
+    return _WORKER.format(
         root=ROOT, url=url, calls=calls, no_otel=subject == "no_otel",
         client="RawClient" if subject == "raw" else "AsyncSDKClient",
     )
+
+
+def count(subject: str, url: str, calls: int) -> int:
+    """Instructions the whole client process executed for ``calls`` executes."""
+    code = worker_code(subject, url, calls)
     proc = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code],
         capture_output=True, text=True, cwd=ROOT, env=child_env(), timeout=900,

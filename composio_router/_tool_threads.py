@@ -77,7 +77,11 @@ class ToolThreads:
         serving = self._threads - len(self._abandoned)
         if len(self._queue) > self._idle and serving < self._budget:
             self._threads += 1
-            threading.Thread(target=self._run, name=f"{self._name}_{next(_numbers)}", daemon=True).start()
+            try:
+                threading.Thread(target=self._run, name=f"{self._name}_{next(_numbers)}", daemon=True).start()
+            except BaseException:  # no thread to count (RuntimeError: can't start new thread)
+                self._threads -= 1
+                raise
 
     def _run(self) -> None:
         while True:
@@ -91,13 +95,15 @@ class ToolThreads:
                 self._idle -= 1
                 future, fn = self._queue.popleft()
             if not future.set_running_or_notify_cancel():
-                continue  # abandoned while queued
+                del future, fn  # abandoned while queued: nothing of it kept while idle
+                continue
             try:
                 result = fn()
             except BaseException as exc:  # handed to the caller, whatever it is
                 future.set_exception(exc)
             else:
                 future.set_result(result)
+                del result  # the thread keeps no reference to a result while idle
             with self._lock:
                 if future in self._abandoned:
                     self._abandoned.discard(future)

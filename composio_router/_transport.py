@@ -595,11 +595,14 @@ class Transport:
             location = resp_headers.get("Location")
             if status not in _REDIRECT_STATUSES or not location:
                 return status, resp_headers, raw
+            secure = url.scheme == "https"
             url = url.join(URL(location))
-            if url.scheme != "https" and not is_loopback_host(url.host or ""):
-                # Following it would send the body (tool arguments) in clear text.
+            if url.scheme != "https" and (secure or not is_loopback_host(url.host or "")):
+                # Following it would send the body (tool arguments) in clear text: never off
+                # this machine, and never from https (the first URL's rule holds for every hop).
                 raise APIConnectionError(
-                    f"{method} {url.path}: refused a redirect to a non-https URL off this machine",
+                    f"{method} {url.path}: refused a redirect to a non-https URL "
+                    f"{'from https' if secure else 'off this machine'}",
                     method=method, path=url.path, request_sent=True,
                 )
             query = None  # the Location carries its own query

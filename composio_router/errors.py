@@ -169,7 +169,9 @@ class SecretScrubbingFilter:
                 message = record.getMessage()
             except Exception:  # a malformed call: logging reports it when the line is emitted
                 return True
-            record.msg, record.args = scrub_text(message), None
+            scrubbed = scrub_text(message)
+            if scrubbed is not message:  # rewritten only when a key was in it: handlers that
+                record.msg, record.args = scrubbed, None  # group by template keep the rest
         return True
 
 

@@ -567,6 +567,11 @@ def use_experimental_customs(experimental: object) -> tuple[Sequence[Any], Seque
     """
     if experimental is None:
         return (), ()
+    if not isinstance(experimental, Mapping):
+        raise InvalidInputError(
+            f"use()'s experimental takes a dict of custom_tools and custom_toolkits, got "
+            f"{type(experimental).__name__}; an Experimental(...) of session settings belongs on create"
+        )
     if isinstance(experimental, Mapping):
         session_settings = set(ExperimentalDict.__annotations__) - set(UseExperimentalDict.__annotations__)
         given = sorted(session_settings & set(experimental))

@@ -805,6 +805,22 @@ async def test_arguments_are_structured() -> None:
     assert received["origin"] is None  # defaults apply for omitted arguments
 
 
+@pytest.mark.anyio
+async def test_an_attrs_parameter_may_come_as_any_mapping() -> None:
+    # A caller's read-only mapping (not a dict) is an object too: structured, not refused.
+    received: dict[str, Any] = {}
+
+    @tool
+    def place(origin: Point) -> None:
+        """Place."""
+        received["origin"] = origin
+
+    await place.run({"origin": types.MappingProxyType({"x": 1, "y": 2})})
+    assert received["origin"] == Point(1, 2)
+    with pytest.raises(InvalidInputError):
+        await place.run({"origin": [1, 2]})  # an array is still no object
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

@@ -197,3 +197,22 @@ def test_an_abandoned_tool_neither_holds_the_exit_nor_the_budget(emulator_thread
     assert done.returncode == 0, done.stderr
     assert "stuck timed out: 20" in done.stdout
     assert "quick: True" in done.stdout
+
+
+def test_an_idle_worker_keeps_nothing_of_its_last_call() -> None:
+    # A tool's result (or a call abandoned while queued) must not stay alive in an idle thread.
+    import weakref
+
+    from composio_router._tool_threads import ToolThreads
+
+    class Result:
+        pass
+
+    threads = ToolThreads(1, "composio-router-tool-test")  # pooled: idles 10 s, as the real pool
+    future = threads.submit(Result)
+    result = weakref.ref(future.result(timeout=5))
+    del future
+    deadline = time.monotonic() + 5
+    while result() is not None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the worker drops its locals right after handing the result over
+    assert result() is None, "the idle worker still holds the last result"

@@ -115,9 +115,10 @@ def _kind(value: Any) -> str:
 
 def _objects_only(fn: Any) -> Any:
     # cattrs' generated hooks look keys up with `in`, which works on a list or a string too:
-    # `"mcp": []` would become an McpServer of defaults. A model comes from a JSON object.
+    # `"mcp": []` would become an McpServer of defaults. A model comes from a JSON object
+    # (or, for a custom tool's attrs parameter, any mapping a caller passes).
     def structure(value: Any, cl: Any) -> Any:
-        if not isinstance(value, dict):
+        if not isinstance(value, Mapping):
             raise TypeError(f"expected an object, got {_kind(value)}")
         return fn(value, cl)
 

@@ -21,7 +21,7 @@ from composio_router import (
     Workbench,
     tool,
 )
-from composio_router.models import ManageConnections, MultiAccount, Preload, TagFilter
+from composio_router.models import Experimental, ManageConnections, MultiAccount, Preload, TagFilter
 from composio_router.testing import Emulator
 
 pytestmark = pytest.mark.anyio
@@ -182,7 +182,8 @@ async def test_use_takes_custom_tools_inside_experimental(client: AsyncComposio,
         ({"experimental": {"custom_tool": [note]}}, r"experimental\.custom_tool: unknown key"),
         ({"experimental": {"assistive_prompt": {"user_timezone": "UTC"}}},
          r"experimental\.assistive_prompt cannot be passed to use\(\)"),
-        ({"experimental": [note]}, "experimental: expected"),
+        ({"experimental": [note]}, "use\\(\\)'s experimental takes a dict"),
+        ({"experimental": Experimental(fast_mode=True)}, "belongs on create"),
     ],
 )
 async def test_a_bad_use_experimental_is_refused_before_sending(

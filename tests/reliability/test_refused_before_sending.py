@@ -222,3 +222,11 @@ async def test_a_non_finite_number_in_a_dataclass_argument_is_refused(
     with pytest.raises(InvalidInputError, match=r"arguments\['p'\]\.x"):
         await ready_session.execute("UTILS_ECHO", {"p": Point(math.nan)})
     nothing_sent(emulator)
+
+
+async def test_a_providers_own_typed_error_comes_through_as_is(ready_session: AsyncSession) -> None:
+    # McpProvider refuses to parse on purpose; its message, not a generic one, must reach the caller.
+    from composio_router.providers import McpProvider
+
+    with pytest.raises(InvalidInputError, match="nothing to handle locally"):
+        await ready_session.handle_tool_calls({"tool_calls": []}, provider=McpProvider())

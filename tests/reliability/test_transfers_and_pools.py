@@ -105,3 +105,21 @@ async def test_a_storage_url_on_https_never_drops_to_plain_http(api_key: str) ->
         with pytest.raises(APIConnectionError, match="from https to plain http"):
             await session.experimental.files.upload(b"the file's contents", remote_path="secret.txt")
         assert plain.journal.find(method="PUT") == []
+
+
+async def test_an_api_call_on_https_never_drops_to_plain_http(api_key: str) -> None:
+    # The same first-URL rule for the API: from https, no redirect to plain http, not even on loopback.
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    async with (
+        Emulator(api_key=api_key, ssl_context=server_ctx) as tls,
+        Emulator(api_key=api_key) as plain,
+        AsyncComposio(api_key=api_key, base_url=tls.url, verify=client_ctx) as client,
+    ):
+        tls.faults.add(SESSIONS, method="POST", status=307, body=b"", headers={"Location": f"{plain.url}{SESSIONS}"})
+        with pytest.raises(APIConnectionError, match="non-https URL from https"):
+            await client.create(user_id="user-1")
+        assert plain.journal.find(method="POST") == []
