@@ -14,7 +14,9 @@ suite's network guard refuses any attempt to reach it, and the test checks there
 
 from __future__ import annotations
 
+import contextlib
 import ssl
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -87,9 +89,9 @@ async def test_a_download_redirect_to_plain_http_off_the_machine_is_refused(
     assert netguard.blocked()[blocked_before:] == [], "the SDK tried to follow the redirect"
 
 
-async def test_a_storage_url_on_https_never_drops_to_plain_http(api_key: str) -> None:
-    # The first URL is https (a TLS emulator); its storage redirects to plain http on this
-    # very machine. Loopback http is allowed as a first URL, never as a downgrade.
+@contextlib.asynccontextmanager
+async def https_api_and_plain_http_beside_it(api_key: str) -> AsyncIterator[tuple[Emulator, Emulator, AsyncComposio]]:
+    """A TLS emulator (a test CA the client trusts), a plain-http one on loopback, a client of the first."""
     ca = trustme.CA()
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
@@ -100,6 +102,13 @@ async def test_a_storage_url_on_https_never_drops_to_plain_http(api_key: str) ->
         Emulator(api_key=api_key) as plain,
         AsyncComposio(api_key=api_key, base_url=tls.url, verify=client_ctx) as client,
     ):
+        yield tls, plain, client
+
+
+async def test_a_storage_url_on_https_never_drops_to_plain_http(api_key: str) -> None:
+    # The first URL is https (a TLS emulator); its storage redirects to plain http on this
+    # very machine. Loopback http is allowed as a first URL, never as a downgrade.
+    async with https_api_and_plain_http_beside_it(api_key) as (tls, plain, client):
         session = await client.create(user_id="user-1")
         tls.faults.add(STORAGE, method="PUT", status=307, body=b"", headers={"Location": f"{plain.url}/_storage/x"})
         with pytest.raises(APIConnectionError, match="from https to plain http"):
@@ -109,16 +118,7 @@ async def test_a_storage_url_on_https_never_drops_to_plain_http(api_key: str) ->
 
 async def test_an_api_call_on_https_never_drops_to_plain_http(api_key: str) -> None:
     # The same first-URL rule for the API: from https, no redirect to plain http, not even on loopback.
-    ca = trustme.CA()
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
-    client_ctx = ssl.create_default_context()
-    ca.configure_trust(client_ctx)
-    async with (
-        Emulator(api_key=api_key, ssl_context=server_ctx) as tls,
-        Emulator(api_key=api_key) as plain,
-        AsyncComposio(api_key=api_key, base_url=tls.url, verify=client_ctx) as client,
-    ):
+    async with https_api_and_plain_http_beside_it(api_key) as (tls, plain, client):
         tls.faults.add(SESSIONS, method="POST", status=307, body=b"", headers={"Location": f"{plain.url}{SESSIONS}"})
         with pytest.raises(APIConnectionError, match="non-https URL from https"):
             await client.create(user_id="user-1")
