@@ -709,13 +709,6 @@ class _Heartbeat:
         return None if silent >= self._window else self._window - silent
 
 
-def _settled(future: concurrent.futures.Future[T]) -> T:
-    try:
-        return future.result()
-    except _Carried as carried:
-        raise carried.exc from None
-
-
 def wait_from_thread(
     future: concurrent.futures.Future[T],
     loop: asyncio.AbstractEventLoop,
@@ -738,7 +731,7 @@ def wait_from_thread(
             return _settled_within(future, wait)
         except concurrent.futures.TimeoutError:
             if future.done():  # the call's own TimeoutError, not the wait's
-                return _settled(future)
+                return _settled_within(future, None)
         except BaseException:
             future.cancel()  # KeyboardInterrupt in the caller: cancel the call too (no-op if settled)
             raise
@@ -750,7 +743,8 @@ def wait_from_thread(
     raise blocked(window)
 
 
-def _settled_within(future: concurrent.futures.Future[T], wait: float) -> T:
+def _settled_within(future: concurrent.futures.Future[T], wait: float | None) -> T:
+    # The call's outcome, its own exception raised as itself (None: it is already done).
     try:
         return future.result(timeout=wait)
     except _Carried as carried:

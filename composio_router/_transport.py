@@ -16,7 +16,7 @@ import re
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
 import aiohttp
@@ -321,18 +321,13 @@ class Transport:
         headers: dict[str, str],
         sink: Sink | None,
     ) -> tuple[int, bytes, URL]:
-        first_was_https = target.scheme == "https"
+        from_https = target.scheme == "https"
         for hop in range(_MAX_REDIRECTS + 1):
-            if target.scheme != "https" and not (target.scheme == "http" and is_loopback_host(target.host or "")):
+            refused = _clear_text_hop(target, from_https)
+            if refused is not None:
+                why = "from https to plain http" if refused == "downgrade" else "to a non-https URL off this machine"
                 raise APIConnectionError(
-                    f"{method} to storage: refused a redirect to a non-https URL off this machine",
-                    method=method, path=target.path, request_sent=True,
-                )
-            if first_was_https and target.scheme != "https":
-                # The first URL's rule holds for every hop: from https, not even loopback
-                # plain http (a local proxy in clear text is still a downgrade).
-                raise APIConnectionError(
-                    f"{method} to storage: refused a redirect from https to plain http",
+                    f"{method} to storage: refused a redirect {why}",
                     method=method, path=target.path, request_sent=True,
                 )
             body: bytes | AsyncIterator[bytes] | None
@@ -595,14 +590,13 @@ class Transport:
             location = resp_headers.get("Location")
             if status not in _REDIRECT_STATUSES or not location:
                 return status, resp_headers, raw
-            secure = url.scheme == "https"
+            from_https = url.scheme == "https"
             url = url.join(URL(location))
-            if url.scheme != "https" and (secure or not is_loopback_host(url.host or "")):
-                # Following it would send the body (tool arguments) in clear text: never off
-                # this machine, and never from https (the first URL's rule holds for every hop).
+            refused = _clear_text_hop(url, from_https)
+            if refused is not None:  # it would send the body (tool arguments) in clear text
                 raise APIConnectionError(
                     f"{method} {url.path}: refused a redirect to a non-https URL "
-                    f"{'from https' if secure else 'off this machine'}",
+                    f"{'from https' if refused == 'downgrade' else 'off this machine'}",
                     method=method, path=url.path, request_sent=True,
                 )
             query = None  # the Location carries its own query
@@ -748,6 +742,21 @@ _ID_NAMES = {"session": "session_id", "mounts": "mount_id", "connected_accounts"
 def url_template(path: str) -> str:
     """``/api/v3.1/tool_router/session/{session_id}/execute`` for a concrete request path."""
     return _ID_SEGMENT.sub(lambda m: f"/{m.group(1)}/{{{_ID_NAMES[m.group(1)]}}}", path)
+
+
+def _clear_text_hop(target: URL, from_https: bool) -> Literal["downgrade", "off_machine"] | None:
+    """Why a redirect to ``target`` must not be followed, or None: the rule of every hop.
+
+    https is always fine. Plain http only to this machine (the emulator), and never after
+    https: the first URL's rule holds for every hop, a local proxy in clear text included.
+    """
+    if target.scheme == "https":
+        return None
+    if from_https:
+        return "downgrade"
+    if target.scheme == "http" and is_loopback_host(target.host or ""):
+        return None
+    return "off_machine"
 
 
 def _no_silent_resend(http: aiohttp.ClientSession) -> None:

@@ -50,6 +50,21 @@ from composio_router.testing import Emulator
 API_KEY = "test-key-9f8e7d6c5b4a"
 
 
+# The usage telemetry of the third-party clients the suite drives (the Agents SDK, LangChain,
+# MCP clients), off in this process and in every child a test starts: the guard below
+# would refuse it anyway, but a library that never tries is quieter and faster.
+TELEMETRY_OFF = {
+    "OPENAI_AGENTS_DISABLE_TRACING": "1",  # openai-agents exports traces to OpenAI
+    "OPENAI_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA": "0",
+    "LANGCHAIN_TRACING_V2": "false",  # LangSmith
+    "LANGSMITH_TRACING": "false",
+    "LANGCHAIN_CALLBACKS_BACKGROUND": "false",
+    "DO_NOT_TRACK": "1",
+    "ANONYMIZED_TELEMETRY": "false",
+}
+os.environ.update(TELEMETRY_OFF)  # at import: the root conftest loads before any library they read it in
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Nothing the suite runs may leave this machine: every test talks to loopback servers,
     # and the guard refuses in-process, before sending, a connection or DNS look-up to

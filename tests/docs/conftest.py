@@ -35,6 +35,7 @@ import pytest
 
 from composio_router.testing import Emulator
 
+from ..conftest import TELEMETRY_OFF
 from .snippets import ROOT, emulator_command, preconnected, python_snippets
 
 HERE = Path(__file__).resolve().parent
@@ -45,14 +46,6 @@ SUITE = EXAMPLES / "test_my_agent"
 SNIPPET_API_KEY = "emulator-local-key"
 # Variables a child must not inherit: real keys, and endpoints of the developer's.
 SCRUBBED_PREFIXES = ("COMPOSIO_", "OPENAI_", "ANTHROPIC_", "GOOGLE_", "GEMINI_", "AZURE_OPENAI", "LANGSMITH_", "LANGCHAIN_")
-# Telemetry of client libraries the examples may import (as tests/mcp/conftest.py does).
-TELEMETRY_OFF = {
-    "OPENAI_AGENTS_DISABLE_TRACING": "1",
-    "LANGCHAIN_TRACING_V2": "false",
-    "LANGSMITH_TRACING": "false",
-    "DO_NOT_TRACK": "1",
-    "ANONYMIZED_TELEMETRY": "false",
-}
 SUITE_TIMEOUT = 120
 NOTEBOOK_TIMEOUT = 180
 

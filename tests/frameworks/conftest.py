@@ -4,8 +4,8 @@ LangChain and LangGraph (``ToolNode``, ``batch_tool_node``, ``invoke`` and ``ain
 the OpenAI Agents SDK (``Runner.run``, ``Runner.run_sync`` and ``Runner.run_streamed`` with a scripted model),
 FastAPI under uvicorn (the shipped example app), and notebooks (nbclient on a real
 ipykernel). No model is called: the "model" is scripted. Tracing and telemetry of
-these libraries is switched off through their environment variables before any of
-them is imported, and the network guard (``benchmarks/netguard.py``) refuses anything
+these libraries is switched off by ``tests/conftest.py`` (environment variables set before any of
+them is imported), and its network guard (``benchmarks/netguard.py``) refuses anything
 but loopback in this process; the subprocesses (uvicorn, the kernel) install it too.
 
 Fixtures (besides the shared ones of ``tests/conftest.py``):
@@ -19,26 +19,11 @@ Fixtures (besides the shared ones of ``tests/conftest.py``):
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from benchmarks import netguard
 from composio_router import AsyncComposio, AsyncSession, Composio, Session
 
 from ..providers import APP_TOOLS, agent_session, nap, shout
-
-TELEMETRY_OFF = {
-    "OPENAI_AGENTS_DISABLE_TRACING": "1",  # openai-agents exports traces to OpenAI
-    "OPENAI_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA": "0",
-    "LANGCHAIN_TRACING_V2": "false",  # LangSmith
-    "LANGSMITH_TRACING": "false",
-    "LANGCHAIN_CALLBACKS_BACKGROUND": "false",
-    "DO_NOT_TRACK": "1",
-    "ANONYMIZED_TELEMETRY": "false",
-}
-os.environ.update(TELEMETRY_OFF)
-netguard.install()
 
 
 @pytest.fixture

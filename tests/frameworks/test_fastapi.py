@@ -28,8 +28,8 @@ from fastapi import FastAPI
 from composio_router import AsyncComposio
 from composio_router.testing import Emulator
 
+from ..conftest import TELEMETRY_OFF
 from . import EXECUTE
-from .conftest import TELEMETRY_OFF
 
 pytestmark = pytest.mark.anyio
 

@@ -1,11 +1,10 @@
 """MCP tests: real MCP clients against a session's ``mcp.url`` on the emulator.
 
 Loopback only. The client libraries here (mcp, openai-agents, langchain-mcp-adapters) and
-their dependencies have telemetry or tracing that could reach out: it is switched off
-through their environment variables *before* any of them is imported, and the benchmarks'
-in-process network guard (``benchmarks/netguard.py``) is installed, so a connection or DNS
-look-up to anything but loopback fails before it is sent. The guard stays installed for
-the rest of the test process, which only ever talks to loopback anyway.
+their dependencies have telemetry or tracing that could reach out: ``tests/conftest.py``
+switches it off through their environment variables *before* any of them is imported, and
+installs the benchmarks' in-process network guard (``benchmarks/netguard.py``), so a
+connection or DNS look-up to anything but loopback fails before it is sent.
 
 Fixtures (besides the shared ones of ``tests/conftest.py``):
 
@@ -15,27 +14,11 @@ Fixtures (besides the shared ones of ``tests/conftest.py``):
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import pytest
-
-from benchmarks import netguard
-
-TELEMETRY_OFF = {
-    "OPENAI_AGENTS_DISABLE_TRACING": "1",  # openai-agents exports traces to OpenAI
-    "OPENAI_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA": "0",
-    "LANGCHAIN_TRACING_V2": "false",  # LangSmith
-    "LANGSMITH_TRACING": "false",
-    "LANGCHAIN_CALLBACKS_BACKGROUND": "false",
-    "DO_NOT_TRACK": "1",
-    "ANONYMIZED_TELEMETRY": "false",
-}
-for _name, _value in TELEMETRY_OFF.items():
-    os.environ[_name] = _value
-netguard.install()
 
 P = "/api/v3.1/tool_router/session"
 USER = "user-1"
